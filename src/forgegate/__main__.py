@@ -1,0 +1,3 @@
+from forgegate.cli import main
+
+raise SystemExit(main())

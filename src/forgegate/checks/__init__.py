@@ -1,0 +1,5 @@
+"""Every rule family; importing this package registers all checks."""
+
+from forgegate.checks import hygiene, meta
+
+__all__ = ["hygiene", "meta"]

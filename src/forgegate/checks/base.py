@@ -1,0 +1,150 @@
+"""Base classes for checks. A check is one rule; it says what it wants to see and yields findings.
+
+Three kinds, so the engine can read each file at most once and skip what nobody wants:
+
+- :class:`PathCheck` sees every path (with its ``lstat`` facts) and never the content;
+- :class:`FileCheck` sees the decoded text of the files matching its ``patterns``;
+- :class:`RepoCheck` runs once per repository (missing files, cross-file facts);
+- :class:`MetaCheck` is never run: it declares a rule the engine or the policy layer reports.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from forgegate.model import Finding, Location, Rule, fingerprint
+
+EntryKind = Literal["file", "symlink", "other", "missing"]
+
+
+@dataclass(frozen=True)
+class PathEntry:
+    """One path from the walk, with what ``lstat`` said about it."""
+
+    path: str
+    kind: EntryKind
+    size: int = 0
+    #: for symlinks: the link text, whether it resolves inside the root, whether the target exists
+    link_target: str | None = None
+    link_inside: bool = True
+    link_exists: bool = True
+
+
+class SourceFile:
+    """A text file handed to :class:`FileCheck` s: read once, decoded once, lines on demand."""
+
+    __slots__ = ("_line_starts", "_lines", "data", "path", "text")
+
+    def __init__(self, path: str, data: bytes, text: str) -> None:
+        self.path = path
+        self.data = data
+        self.text = text
+        self._lines: list[str] | None = None
+        self._line_starts: list[int] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
+
+    def line_at(self, offset: int) -> int:
+        """1-based line number of a character offset into :attr:`text`."""
+        if self._line_starts is None:
+            starts = [0]
+            find = self.text.find
+            pos = find("\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = find("\n", pos + 1)
+            self._line_starts = starts
+        return bisect.bisect_right(self._line_starts, offset)
+
+    def column_at(self, offset: int) -> int:
+        """1-based column of a character offset."""
+        return offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+
+    def line_text(self, line: int) -> str:
+        lines = self.lines
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+@dataclass
+class Context:
+    """What a check may know about the run besides the file in hand."""
+
+    root: Path
+    #: every path in scope for this run (all tracked files, or only the changed ones)
+    paths: Sequence[str]
+    changed_only: bool = False
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def options_for(self, rule_id: str) -> Mapping[str, Any]:
+        return self.options.get(rule_id, {})
+
+
+class Check:
+    """One rule. Subclasses set :attr:`rule` and implement one of the kind methods."""
+
+    rule: ClassVar[Rule]
+    #: rule ids whose checks must run before this one (the engine orders by them)
+    after: ClassVar[tuple[str, ...]] = ()
+    #: JSON Schema (draft 2020-12) of this rule's ``options`` in the policy, with defaults
+    options_schema: ClassVar[Mapping[str, Any]] = {"type": "object", "additionalProperties": False}
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self.options: Mapping[str, Any] = options or {}
+
+    def finding(
+        self,
+        message: str,
+        path: str,
+        line: int | None = None,
+        column: int | None = None,
+        *,
+        key: str | None = None,
+        fix: str | None = None,
+        properties: dict[str, str] | None = None,
+    ) -> Finding:
+        """Build a finding of this rule. ``key`` feeds the fingerprint: pass the offending
+        line's text (or another content-derived string), never the line number."""
+        return Finding(
+            rule_id=self.rule.id,
+            severity=self.rule.severity,
+            message=message,
+            location=Location(path, line, column),
+            fingerprint=fingerprint(self.rule.id, path, key if key is not None else message),
+            fix=fix,
+            properties=properties or {},
+        )
+
+
+class PathCheck(Check):
+    def check_path(self, entry: PathEntry, ctx: Context) -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+class FileCheck(Check):
+    #: globs (see :mod:`forgegate.globs`) of the files this check reads
+    patterns: ClassVar[tuple[str, ...]] = ("*",)
+    #: cheap pre-filter: when set, only files whose bytes contain one of these are checked
+    needles: ClassVar[tuple[bytes, ...]] = ()
+
+    def wants_data(self, data: bytes) -> bool:
+        return not self.needles or any(n in data for n in self.needles)
+
+    def check_file(self, source: SourceFile, ctx: Context) -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+class RepoCheck(Check):
+    def check_repo(self, ctx: Context) -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+class MetaCheck(Check):
+    """A rule reported by the engine or the policy layer itself; never run as a check."""

@@ -1,0 +1,351 @@
+"""The ``forgegate`` command line. Exit codes: 0 pass, 1 findings, 2 usage, 3 gate could not run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from forgegate import __version__
+from forgegate.errors import (
+    EXIT_FINDINGS,
+    EXIT_GATE,
+    EXIT_OK,
+    EXIT_USAGE,
+    ForgegateError,
+    UsageError,
+)
+from forgegate.model import Severity
+
+DESCRIPTION = """\
+forgegate: a supply-chain and repository-health gate for GitHub.
+
+exit codes: 0 passed, 1 findings at or above the fail level, 2 usage or configuration error,
+3 a gate could not run (a rule crashed, a tool or input is missing): it fails closed."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with one line (its default), naming the subcommand's usage."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _families(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _severity(text: str) -> Severity:
+    try:
+        return Severity.parse(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _add_scan_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        type=Path,
+        help="repository to check (default: the current directory)",
+    )
+    p.add_argument(
+        "--policy",
+        type=Path,
+        metavar="FILE",
+        help="policy file (default: .github/forgegate.yml or [tool.forgegate] in pyproject.toml)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="lay the policy over policies/strict.yml (for release branches)",
+    )
+    p.add_argument(
+        "--only",
+        type=_families,
+        metavar="FAMILY,...",
+        help="run only these rule families (see: forgegate rules)",
+    )
+    p.add_argument(
+        "--allow-any-root", action="store_true", help="allow scanning / or the home directory"
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes for large trees (default: the number of cores)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="forgegate",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"forgegate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    check = sub.add_parser(
+        "check",
+        help="run the gate on a repository",
+        description="Run the gate: walk the repository once, check, "
+        "filter through the policy, report.",
+    )
+    _add_scan_options(check)
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "github"),
+        default="text",
+        help="report format on stdout or --output (default: text; rich on a terminal)",
+    )
+    check.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the report here (atomically) instead of stdout",
+    )
+    check.add_argument("--sarif", type=Path, metavar="FILE", help="also write SARIF 2.1.0 here")
+    check.add_argument(
+        "--summary",
+        type=Path,
+        metavar="FILE",
+        help="also write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)",
+    )
+    check.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="baseline file (default: the policy's, .forgegate-baseline.json)",
+    )
+    check.add_argument(
+        "--fail-on",
+        type=_severity,
+        metavar="LEVEL",
+        help="lowest severity that fails: error, warning or note (default: the policy's fail-on)",
+    )
+    check.add_argument(
+        "--changed-only",
+        action="store_true",
+        help="check only files changed since --base (pull-request mode)",
+    )
+    check.add_argument(
+        "--base",
+        metavar="REF",
+        help="base commit for --changed-only (default: origin/$GITHUB_BASE_REF)",
+    )
+    check.set_defaults(func=cmd_check)
+
+    rules = sub.add_parser(
+        "rules",
+        help="list every rule",
+        description="List every rule with its family and default severity.",
+    )
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.set_defaults(func=cmd_rules)
+
+    explain = sub.add_parser(
+        "explain",
+        help="print a rule's documentation",
+        description="Print the documentation page of one rule.",
+    )
+    explain.add_argument("rule_id", metavar="RULE_ID", help="e.g. hygiene/backup-files")
+    explain.set_defaults(func=cmd_explain)
+
+    baseline = sub.add_parser(
+        "baseline",
+        help="manage the baseline file",
+        description="Manage the baseline of accepted findings.",
+    )
+    bsub = baseline.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    bsub.required = True
+    update = bsub.add_parser(
+        "update",
+        help="record every current finding in the baseline",
+        description="Run the gate and rewrite the baseline with every "
+        "finding that is not suppressed or waived.",
+    )
+    _add_scan_options(update)
+    update.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="baseline file (default: the policy's, .forgegate-baseline.json)",
+    )
+    update.set_defaults(func=cmd_baseline_update)
+
+    policy = sub.add_parser(
+        "policy", help="work with policy files", description="Work with policy files."
+    )
+    psub = policy.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    psub.required = True
+    validate = psub.add_parser(
+        "validate",
+        help="validate a policy and print it resolved",
+        description="Validate the policy against policy.schema.json; "
+        "exit 2 naming the file, line and key on error.",
+    )
+    validate.add_argument(
+        "file", nargs="?", type=Path, help="policy file (default: the repository's)"
+    )
+    validate.add_argument("--root", type=Path, default=Path("."), help="repository root")
+    validate.add_argument("--strict", action="store_true", help="lay it over strict.yml")
+    validate.add_argument(
+        "--print",
+        action="store_true",
+        dest="show",
+        help="print the resolved policy (defaults applied) as JSON",
+    )
+    validate.set_defaults(func=cmd_policy_validate)
+    return parser
+
+
+def _load_policy(args: argparse.Namespace, root: Path):  # type: ignore[no-untyped-def]
+    from forgegate.policy.loader import load_policy
+
+    return load_policy(root, args.policy, "strict" if args.strict else None)
+
+
+def _default_base() -> str:
+    base_ref = os.environ.get("GITHUB_BASE_REF")
+    if base_ref:
+        return f"origin/{base_ref}"
+    raise UsageError("--changed-only needs --base REF (or GITHUB_BASE_REF in a pull request)")
+
+
+def _write(path: Path | None, text: str) -> None:
+    from forgegate.atomic import write_atomic
+
+    if path is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_atomic(path, text)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from forgegate.gate import check_root, run_gate
+    from forgegate.report import renderer
+
+    root = check_root(args.path, args.allow_any_root)
+    policy = _load_policy(args, root)
+    base = (args.base or _default_base()) if args.changed_only else None
+    run = run_gate(
+        root, policy, only=args.only, baseline_path=args.baseline, changed_base=base, jobs=args.jobs
+    )
+    if args.fail_on is not None:
+        run.outcome.fail_on = args.fail_on
+    if args.sarif is not None:
+        _write(args.sarif, renderer("sarif")(run))
+    if args.summary is not None:
+        from forgegate.report.summary import append_summary
+
+        append_summary(args.summary, run)
+    if args.format == "text" and args.output is None and sys.stdout.isatty():
+        from forgegate.report.text import print_rich
+
+        print_rich(run)
+    else:
+        _write(args.output, renderer(args.format)(run))
+    if run.scan.crashed:
+        print(
+            "forgegate: a rule crashed (see engine/check-crashed findings); the gate could "
+            "not decide",
+            file=sys.stderr,
+        )
+        return EXIT_GATE
+    return EXIT_FINDINGS if run.outcome.failed else EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from forgegate.registry import all_rules
+
+    rules = all_rules()
+    if args.format == "json":
+        doc = [
+            {
+                "id": r.id,
+                "family": r.family,
+                "severity": r.severity.label,
+                "title": r.title,
+                "summary": r.summary,
+                "offline": r.offline,
+                "docs": r.docs_url,
+            }
+            for r in rules.values()
+        ]
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return EXIT_OK
+    width = max(len(rule_id) for rule_id in rules)
+    for rule in rules.values():
+        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.label:<7}  {rule.title}\n")
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from forgegate.registry import all_rules
+    from forgegate.resources import rule_doc_path
+
+    rules = all_rules()
+    rule = rules.get(args.rule_id)
+    if rule is None:
+        close = [r for r in rules if args.rule_id in r or r.endswith("/" + args.rule_id)]
+        hint = f" (did you mean: {', '.join(close)})" if close else " (list them: forgegate rules)"
+        raise UsageError(f"unknown rule {args.rule_id!r}{hint}")
+    page = rule_doc_path(rule.id)
+    if page.is_file():
+        sys.stdout.write(page.read_text(encoding="utf-8"))
+    else:
+        sys.stdout.write(f"# {rule.id}: {rule.title}\n\n{rule.summary}\n\n{rule.docs_url}\n")
+    return EXIT_OK
+
+
+def cmd_baseline_update(args: argparse.Namespace) -> int:
+    from forgegate.gate import check_root, run_gate
+    from forgegate.policy.baseline import write_baseline
+
+    root = check_root(args.path, args.allow_any_root)
+    policy = _load_policy(args, root)
+    target = args.baseline or root / policy.baseline
+    run = run_gate(root, policy, only=args.only, ignore_baseline=True, jobs=args.jobs)
+    if run.scan.crashed:
+        raise ForgegateError("a rule crashed; not writing a baseline from an incomplete run")
+    count = write_baseline(target, [*run.outcome.new, *run.outcome.baselined])
+    print(f"forgegate: wrote {count} fingerprint(s) to {target}")
+    return EXIT_OK
+
+
+def cmd_policy_validate(args: argparse.Namespace) -> int:
+    from forgegate.policy.loader import load_policy
+
+    policy = load_policy(args.root, args.file, "strict" if args.strict else None)
+    if args.show:
+        sys.stdout.write(json.dumps(policy.document, indent=2, sort_keys=True) + "\n")
+    else:
+        print(f"forgegate: {policy.source}: valid (sha256 {policy.digest[:16]})")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ForgegateError as err:
+        print(f"forgegate: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("forgegate: interrupted", file=sys.stderr)
+        return EXIT_GATE
+    except BrokenPipeError:
+        return EXIT_OK
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,123 @@
+"""Which paths a run looks at: tracked files (``git ls-files``), a plain directory, or a PR diff."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+from forgegate.checks.base import PathEntry
+from forgegate.errors import GateError, UsageError
+
+
+def _git(root: Path, *args: str) -> bytes | None:
+    """Run git in ``root``; None when git is absent or ``root`` is not in a work tree."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        return None
+    if proc.returncode != 0:
+        return None
+    return proc.stdout
+
+
+def is_git_worktree(root: Path) -> bool:
+    out = _git(root, "rev-parse", "--is-inside-work-tree")
+    return out is not None and out.strip() == b"true"
+
+
+def _split_z(out: bytes) -> list[str]:
+    return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+
+
+def tracked_paths(root: Path) -> list[str]:
+    """Tracked paths relative to ``root`` (git), or every file under it (plain directory)."""
+    if is_git_worktree(root):
+        out = _git(root, "ls-files", "-z", "--cached", "--full-name", "--", ".")
+        if out is None:
+            raise GateError(f"git ls-files failed in {root}; is the repository intact?")
+        prefix = (_git(root, "rev-parse", "--show-prefix") or b"").decode().strip()
+        paths = _split_z(out)
+        if prefix:
+            paths = [p[len(prefix) :] for p in paths if p.startswith(prefix)]
+        return sorted(set(paths))
+    return sorted(_walk_directory(root))
+
+
+def _walk_directory(root: Path) -> Iterable[str]:
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        rel_dir = os.path.relpath(dirpath, root)
+        kept = []
+        for d in dirnames:
+            if d == ".git":
+                continue
+            if os.path.islink(os.path.join(dirpath, d)):
+                filenames.append(d)  # a symlinked directory is an entry, never descended
+            else:
+                kept.append(d)
+        dirnames[:] = kept
+        for name in filenames:
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            yield rel.replace(os.sep, "/")
+
+
+def changed_paths(root: Path, base: str) -> list[str]:
+    """Paths changed between ``base`` and the working tree (added, copied, modified, renamed).
+
+    Costs O(diff): git compares trees and index stat data, no file in the tree is read here.
+    """
+    if not is_git_worktree(root):
+        raise UsageError(f"--changed-only needs a git repository, and {root} is not one")
+    if _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}") is None:
+        raise UsageError(
+            f"--base {base!r} is not a commit in {root}; fetch it first "
+            "(actions/checkout with fetch-depth: 0, or git fetch origin <base>)"
+        )
+    out = _git(
+        root,
+        "diff",
+        "--name-only",
+        "-z",
+        "--no-renames",
+        "--diff-filter=d",
+        "--relative",
+        base,
+        "--",
+    )
+    if out is None:
+        raise GateError(f"git diff against {base!r} failed in {root}")
+    return sorted(set(_split_z(out)))
+
+
+def inspect(root: Path, rel: str) -> PathEntry:
+    """``lstat`` one path; symlinks are described, never followed out of ``root``."""
+    full = os.path.join(root, rel)
+    try:
+        st = os.lstat(full)
+    except FileNotFoundError:
+        return PathEntry(rel, "missing")
+    except OSError:
+        return PathEntry(rel, "other")
+    mode = st.st_mode
+    if stat.S_ISREG(mode):
+        return PathEntry(rel, "file", st.st_size)
+    if stat.S_ISLNK(mode):
+        target = os.readlink(full)
+        resolved = os.path.realpath(full)
+        root_real = os.path.realpath(root)
+        inside = resolved == root_real or resolved.startswith(root_real + os.sep)
+        return PathEntry(
+            rel,
+            "symlink",
+            0,
+            link_target=target,
+            link_inside=inside,
+            link_exists=os.path.exists(resolved),
+        )
+    return PathEntry(rel, "other", st.st_size)

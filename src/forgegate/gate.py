@@ -1,0 +1,130 @@
+"""The one flow: source -> checks -> findings -> policy -> (reports, by the caller)."""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from forgegate.checks.base import Check, MetaCheck
+from forgegate.engine import ScanResult, scan
+from forgegate.errors import UsageError
+from forgegate.globs import compile_globs
+from forgegate.model import Rule
+from forgegate.policy.apply import Outcome, apply_policy
+from forgegate.policy.baseline import EMPTY, Baseline, load_baseline
+from forgegate.policy.loader import Policy, apply_defaults
+from forgegate.registry import all_checks, families
+
+
+@dataclass
+class GateRun:
+    """Everything a report needs about one run."""
+
+    root: Path
+    policy: Policy
+    rules: dict[str, Rule]
+    families: list[str]
+    scan: ScanResult
+    outcome: Outcome
+    baseline: Baseline
+    seconds: float
+
+
+def check_root(root: Path, allow_any_root: bool = False) -> Path:
+    """The directory to scan; ``/`` and the home directory only with ``--allow-any-root``."""
+    if not root.exists():
+        raise UsageError(f"{root}: no such directory")
+    if not root.is_dir():
+        raise UsageError(f"{root}: not a directory; pass the repository's root directory")
+    resolved = root.resolve()
+    home = Path(os.path.expanduser("~")).resolve()
+    if not allow_any_root and (resolved == Path(resolved.anchor) or resolved == home):
+        raise UsageError(
+            f"{resolved}: refusing to scan the filesystem root or the home directory; "
+            "pass a repository directory (or --allow-any-root if you mean it)"
+        )
+    return resolved
+
+
+def select_checks(policy: Policy, only: Sequence[str] | None) -> list[Check]:
+    """Instantiate the enabled checks of the chosen families with their resolved options."""
+    known = families()
+    if only:
+        unknown = sorted(set(only) - set(known))
+        if unknown:
+            raise UsageError(
+                f"--only: unknown famil{'ies' if len(unknown) > 1 else 'y'} "
+                f"{', '.join(unknown)} (choose from: {', '.join(known)})"
+            )
+    checks: list[Check] = []
+    for rule_id, cls in all_checks().items():
+        if issubclass(cls, MetaCheck) or (only and cls.rule.family not in only):
+            continue
+        config = policy.rule(rule_id)
+        if not config.enabled:
+            continue
+        checks.append(cls(resolved_options(cls, policy)))
+    return checks
+
+
+def resolved_options(cls: type[Check], policy: Policy) -> dict[str, Any]:
+    opts = copy.deepcopy(dict(policy.rule(cls.rule.id).options))
+    result: dict[str, Any] = apply_defaults(opts, cls.options_schema, cls.options_schema)
+    return result
+
+
+def run_gate(
+    root: Path,
+    policy: Policy,
+    *,
+    only: Sequence[str] | None = None,
+    baseline_path: Path | None = None,
+    changed_base: str | None = None,
+    jobs: int | None = None,
+    ignore_baseline: bool = False,
+) -> GateRun:
+    start = time.perf_counter()
+    checks = select_checks(policy, only)
+    baseline = EMPTY if ignore_baseline else load_baseline(baseline_path or root / policy.baseline)
+    rule_excludes = {
+        rule_id: compile_globs(conf.exclude)
+        for rule_id, conf in policy.rules.items()
+        if conf.exclude
+    }
+    result = scan(
+        root,
+        checks,
+        options={c.rule.id: dict(c.options) for c in checks},
+        excluded=compile_globs(policy.exclude) if policy.exclude else None,
+        rule_excludes=rule_excludes,
+        changed_base=changed_base,
+        max_file_size=policy.max_file_size,
+        jobs=jobs,
+    )
+    registry = all_checks()
+    outcome = apply_policy(
+        result.findings,
+        policy,
+        result.suppressions,
+        baseline,
+        known_rules=set(registry),
+    )
+    ran = {c.rule.id: c.rule for c in checks}
+    for f in [*outcome.new, *outcome.baselined, *outcome.suppressed, *outcome.waived]:
+        if f.rule_id not in ran and f.rule_id in registry:
+            ran[f.rule_id] = registry[f.rule_id].rule
+    return GateRun(
+        root=root,
+        policy=policy,
+        rules=dict(sorted(ran.items())),
+        families=sorted({c.rule.family for c in checks}),
+        scan=result,
+        outcome=outcome,
+        baseline=baseline,
+        seconds=time.perf_counter() - start,
+    )

@@ -1,0 +1,1 @@
+"""Policy: what to check, how severe, and which findings are accepted (see DESIGN.md)."""
