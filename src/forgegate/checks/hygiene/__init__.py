@@ -1,5 +1,10 @@
-"""Repository hygiene: files that should not be tracked, leaked secrets, missing basics."""
+"""Repository hygiene: files that should not be tracked, leaked secrets, missing basics.
 
-from forgegate.checks.hygiene import backup_files
+Every module in this package defines one rule; importing the package imports them all.
+"""
 
-__all__ = ["backup_files"]
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
