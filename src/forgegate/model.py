@@ -51,7 +51,6 @@ class Rule:
     severity: Severity
     summary: str
     offline: bool = True
-    configurable: bool = False
     since: str = "0.1.0"
 
     def __post_init__(self) -> None:

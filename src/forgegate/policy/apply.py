@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -54,6 +55,10 @@ def check_suppression_ids(suppressions: Iterable[Suppression], known: set[str]) 
                     f"{sup.path}:{sup.line}: forgegate: ignore[{rule_id}] names an unknown rule "
                     "(list them: forgegate rules)"
                 )
+
+
+def _justified(finding: Finding, reason: str) -> Finding:
+    return dataclasses.replace(finding, properties={**finding.properties, "justification": reason})
 
 
 def apply_policy(
@@ -114,13 +119,24 @@ def apply_policy(
         if override is not None and override != finding.severity:
             finding = finding.with_severity(override)
         loc = finding.location
-        if any(s.covers(finding.rule_id, loc.line) for s in by_path.get(loc.path, ())):
-            outcome.suppressed.append(finding)
-        elif any(
-            w.rule == finding.rule_id and (m is None or m(loc.path))  # type: ignore[operator]
-            for w, m in active
-        ):
-            outcome.waived.append(finding)
+        covering = next(
+            (s for s in by_path.get(loc.path, ()) if s.covers(finding.rule_id, loc.line)), None
+        )
+        matched = next(
+            (
+                w
+                for w, m in active
+                if w.rule == finding.rule_id and (m is None or m(loc.path))  # type: ignore[operator]
+            ),
+            None,
+        )
+        if covering is not None:
+            outcome.suppressed.append(_justified(finding, covering.reason))
+        elif matched is not None:
+            reason = (
+                f"{matched.reason} (owner {matched.owner}, expires {matched.expires.isoformat()})"
+            )
+            outcome.waived.append(_justified(finding, reason))
         elif finding in baseline:
             outcome.baselined.append(finding)
         else:

@@ -1,0 +1,122 @@
+"""The command line: exit codes, refusals, and the commands besides check."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from forgegate.cli import main
+
+from .conftest import MakeRepo
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_clean_repository_passes(make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_repo({"README.md": "# demo\n", "LICENSE": "MIT\n", "SECURITY.md": "mail us\n"})
+    code, out, _ = run(capsys, "check", str(root), "--only", "hygiene")
+    assert code == 0, out
+    assert "passed" in out
+
+
+def test_findings_at_fail_level_exit_1(
+    make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_repo({"README.md": "# demo\n", "app.py.orig": "old\n"})
+    code, out, _ = run(capsys, "check", str(root), "--fail-on", "warning", "--format", "json")
+    doc = json.loads(out)
+    assert code == 1
+    assert "hygiene/backup-files" in {f["rule"] for f in doc["findings"]}
+    assert doc["result"]["failed"] is True
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["check", "/definitely/not/here"], "no such directory"),
+        (["check", "--only", "nonsense"], "unknown family nonsense"),
+        (["check", "--fail-on", "fatal"], "unknown severity"),
+        (["explain", "hygiene/nope"], "unknown rule"),
+        (["check", "--changed-only"], "--changed-only needs --base"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    argv: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    make_repo: MakeRepo,
+) -> None:
+    monkeypatch.delenv("GITHUB_BASE_REF", raising=False)
+    monkeypatch.chdir(make_repo({"README.md": "x\n"}))
+    with pytest.raises(SystemExit) as exc:
+        code = main(argv)
+        raise SystemExit(code)
+    _, err = capsys.readouterr()
+    assert exc.value.code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_file_as_path_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    code, _, err = run(capsys, "check", str(target))
+    assert code == 2 and "not a directory" in err
+
+
+@pytest.mark.parametrize("where", ["/", "~"])
+def test_root_and_home_are_refused(where: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "check", os.path.expanduser(where))
+    assert code == 2
+    assert "--allow-any-root" in err
+
+
+def test_crash_exits_3(
+    make_repo: MakeRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forgegate.checks.hygiene.backup_files import BackupFiles
+
+    def boom(self: object, entry: object, ctx: object) -> list[object]:
+        raise ValueError("bad day")
+
+    monkeypatch.setattr(BackupFiles, "check_path", boom)
+    root = make_repo({"README.md": "x\n"})
+    code, out, err = run(capsys, "check", str(root), "--format", "json")
+    assert code == 3
+    assert "engine/check-crashed" in {f["rule"] for f in json.loads(out)["findings"]}
+    assert "could not decide" in err
+
+
+def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "rules", "--format", "json")
+    rules = {r["id"]: r for r in json.loads(out)}
+    assert code == 0
+    assert rules["hygiene/backup-files"]["family"] == "hygiene"
+    code, out, _ = run(capsys, "explain", "hygiene/backup-files")
+    assert code == 0
+    assert out.startswith("# hygiene/backup-files")
+    assert "## How to fix" in out
+
+
+def test_output_file_is_written(make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_repo({"README.md": "x\n", "a.bak": "x"})
+    out_file = root.parent / "report.json"
+    code, out, _ = run(capsys, "check", str(root), "--format", "json", "--output", str(out_file))
+    assert out == ""
+    assert json.loads(out_file.read_text())["findings"][0]["path"] == "a.bak"
+    assert code in (0, 1)
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.startswith("forgegate ")

@@ -1,0 +1,268 @@
+"""The engine: one walk, each wanted file read once, odd files handled, crashes reported."""
+
+from __future__ import annotations
+
+import builtins
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from forgegate import engine
+from forgegate.checks.base import Context, FileCheck, PathCheck, PathEntry, RepoCheck, SourceFile
+from forgegate.engine import order_checks, scan
+from forgegate.errors import UsageError
+from forgegate.model import Finding, Rule, Severity
+
+from .conftest import MakeRepo, git
+
+
+class SeenFiles(FileCheck):
+    """Records every file it is handed and flags lines containing TODO."""
+
+    rule = Rule("test/seen", "seen", Severity.WARNING, "test")
+    patterns: ClassVar[tuple[str, ...]] = ("*.py", "*.txt", "*.cfg")
+
+    def __init__(self, options: Any = None) -> None:
+        super().__init__(options)
+        self.seen: list[str] = []
+
+    def check_file(self, source: SourceFile, ctx: Context) -> Iterable[Finding]:
+        self.seen.append(source.path)
+        for number, line in enumerate(source.lines, 1):
+            if "TODO" in line:
+                yield self.finding("todo", source.path, number, line.index("TODO") + 1, key=line)
+
+
+class AlsoPython(FileCheck):
+    rule = Rule("test/also", "also", Severity.NOTE, "test")
+    patterns: ClassVar[tuple[str, ...]] = ("*.py",)
+
+    def check_file(self, source: SourceFile, ctx: Context) -> Iterable[Finding]:
+        return []
+
+
+class Crashes(FileCheck):
+    rule = Rule("test/crash", "crash", Severity.ERROR, "test")
+    patterns: ClassVar[tuple[str, ...]] = ("boom.py",)
+
+    def check_file(self, source: SourceFile, ctx: Context) -> Iterable[Finding]:
+        raise RuntimeError("kaboom")
+
+
+class EveryPath(PathCheck):
+    rule = Rule("test/paths", "paths", Severity.NOTE, "test")
+
+    def check_path(self, entry: PathEntry, ctx: Context) -> Iterable[Finding]:
+        yield self.finding(f"{entry.kind}", entry.path, key=entry.path)
+
+
+def test_scans_tracked_files_only(make_repo: MakeRepo) -> None:
+    root = make_repo({"a.py": "x = 1  # TODO\n", "docs/b.txt": "fine\n"})
+    (root / "untracked.py").write_text("TODO\n")
+    check = SeenFiles()
+    result = scan(root, [check], jobs=1)
+    assert sorted(check.seen) == ["a.py", "docs/b.txt"]
+    assert [(f.location.path, f.location.line, f.location.column) for f in result.findings] == [
+        ("a.py", 1, 10)
+    ]
+
+
+def test_plain_directory_is_walked_without_git(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_text("TODO\n")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config.txt").write_text("TODO\n")
+    check = SeenFiles()
+    result = scan(tmp_path, [check], jobs=1)
+    assert check.seen == ["pkg/m.py"]
+    assert result.paths == ["pkg/m.py"]
+
+
+def test_odd_files_are_skipped_once_with_a_reason(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {
+            "bin.py": b"\x00\x01\x02TODO",
+            "latin1.txt": "caf\xe9 TODO".encode("latin-1"),
+            "big.txt": "TODO\n" * 50,
+            "ok.py": "TODO\n",
+        }
+    )
+    os.symlink("/etc/hostname", root / "outside.txt")
+    git(root, "add", "outside.txt")
+    check = SeenFiles()
+    result = scan(root, [check, AlsoPython()], max_file_size=100, jobs=1)
+    assert check.seen == ["ok.py"]
+    reasons = {s.path: s.reason for s in result.skipped}
+    assert reasons == {
+        "bin.py": "binary",
+        "latin1.txt": "not-utf8",
+        "big.txt": "too-large",
+        "outside.txt": "symlink",
+    }
+    assert len(result.skipped) == 4  # said once, however many rules wanted the file
+
+
+def test_unreadable_file_is_reported_not_fatal(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_repo({"secret.txt": "TODO\n", "ok.txt": "TODO\n"})
+    real_open = builtins.open
+
+    def fake_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(file).endswith("secret.txt"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "open", fake_open, raising=False)
+    result = scan(root, [SeenFiles()], jobs=1)
+    assert [(s.path, s.reason) for s in result.skipped] == [("secret.txt", "unreadable")]
+    assert [f.location.path for f in result.findings] == ["ok.txt"]
+
+
+def test_each_file_is_read_at_most_once(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_repo({"a.py": "TODO\n", "b.py": "x\n", "c.md": "not wanted\n"})
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def counting_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(os.path.basename(str(file)))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "open", counting_open, raising=False)
+    scan(root, [SeenFiles(), AlsoPython()], jobs=1)
+    assert sorted(opened) == ["a.py", "b.py"]
+
+
+def test_crashing_rule_becomes_a_finding(make_repo: MakeRepo) -> None:
+    root = make_repo({"boom.py": "x\n", "fine.py": "TODO\n"})
+    result = scan(root, [Crashes(), SeenFiles()], jobs=1)
+    assert result.crashed
+    crash = [f for f in result.findings if f.rule_id == "engine/check-crashed"]
+    assert len(crash) == 1
+    assert crash[0].location.path == "boom.py"
+    assert "test/crash" in crash[0].message and "kaboom" in crash[0].message
+    assert any(f.rule_id == "test/seen" for f in result.findings)
+
+
+def test_dependency_order_and_cycles() -> None:
+    class First(RepoCheck):
+        rule = Rule("test/first", "t", Severity.NOTE, "t")
+        after = ("test/second",)
+
+    class Second(RepoCheck):
+        rule = Rule("test/second", "t", Severity.NOTE, "t")
+
+    ordered = order_checks([First(), Second()])
+    assert [c.rule.id for c in ordered] == ["test/second", "test/first"]
+
+    class Loop(RepoCheck):
+        rule = Rule("test/loop", "t", Severity.NOTE, "t")
+        after = ("test/first",)
+
+    class FirstLoops(RepoCheck):
+        rule = Rule("test/first", "t", Severity.NOTE, "t")
+        after = ("test/loop",)
+
+    with pytest.raises(UsageError, match=r"cycle: test/\w+ -> test/\w+ -> test/\w+"):
+        order_checks([Loop(), FirstLoops()])
+
+
+def test_identical_lines_get_distinct_fingerprints(make_repo: MakeRepo) -> None:
+    root = make_repo({"a.py": "x = 1  # TODO\nx = 1  # TODO\n"})
+    result = scan(root, [SeenFiles()], jobs=1)
+    prints = [f.fingerprint for f in result.findings]
+    assert len(prints) == 2 and len(set(prints)) == 2
+
+
+def test_fingerprint_survives_edits_above(make_repo: MakeRepo) -> None:
+    root = make_repo({"a.py": "import os\nvalue = 2  # TODO\n"})
+    before = scan(root, [SeenFiles()], jobs=1).findings
+    (root / "a.py").write_text("import os\nimport sys\n\n\nvalue = 2  # TODO\n")
+    after = scan(root, [SeenFiles()], jobs=1).findings
+    assert before[0].location.line == 2 and after[0].location.line == 5
+    assert before[0].fingerprint == after[0].fingerprint
+
+
+def test_changed_only_reads_only_the_diff(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files: dict[str, str | bytes] = {f"pkg/m{i}.py": "TODO\n" for i in range(50)}
+    root = make_repo(files)
+    (root / "pkg" / "m7.py").write_text("changed TODO\n")
+    (root / "pkg" / "new.py").write_text("new TODO\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "change")
+    inspected: list[str] = []
+    real_inspect = engine.inspect
+
+    def counting_inspect(r: Path, rel: str) -> PathEntry:
+        inspected.append(rel)
+        return real_inspect(r, rel)
+
+    monkeypatch.setattr(engine, "inspect", counting_inspect)
+    check = SeenFiles()
+    result = scan(root, [check], changed_base="HEAD~1", jobs=1)
+    assert sorted(inspected) == ["pkg/m7.py", "pkg/new.py"]
+    assert sorted(check.seen) == ["pkg/m7.py", "pkg/new.py"]
+    assert result.paths == ["pkg/m7.py", "pkg/new.py"]
+
+
+def test_changed_only_rejects_unknown_base(make_repo: MakeRepo) -> None:
+    root = make_repo({"a.py": "x\n"})
+    with pytest.raises(UsageError, match="not a commit"):
+        scan(root, [SeenFiles()], changed_base="no-such-ref")
+
+
+def test_parallel_and_serial_runs_agree(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files: dict[str, str | bytes] = {f"d{i % 7}/f{i}.py": f"v = {i}  # TODO\n" for i in range(300)}
+    files["d1/blob.py"] = b"\x00binary"
+    root = make_repo(files)
+    serial = scan(root, [SeenFiles(), EveryPath()], jobs=1)
+    monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 10)
+    parallel = scan(root, [SeenFiles(), EveryPath()], jobs=2)
+    assert serial.findings == parallel.findings
+    assert serial.skipped == parallel.skipped
+    assert serial.files_read == parallel.files_read == 301
+
+
+def test_needles_skip_files_without_them(make_repo: MakeRepo) -> None:
+    class NeedsMarker(SeenFiles):
+        rule = Rule("test/needle", "n", Severity.NOTE, "t")
+        needles: ClassVar[tuple[bytes, ...]] = (b"TODO",)
+
+    root = make_repo({"a.py": "TODO\n", "b.py": "nothing\n"})
+    check = NeedsMarker()
+    scan(root, [check], jobs=1)
+    assert check.seen == ["a.py"]
+
+
+def test_rule_and_global_excludes(make_repo: MakeRepo) -> None:
+    from forgegate.globs import compile_globs
+
+    root = make_repo({"a.py": "TODO\n", "vendor/b.py": "TODO\n", "tests/c.py": "TODO\n"})
+    check = SeenFiles()
+    scan(
+        root,
+        [check],
+        excluded=compile_globs(["vendor/**"]),
+        rule_excludes={"test/seen": compile_globs(["tests/"])},
+        jobs=1,
+    )
+    assert check.seen == ["a.py"]
+
+
+def test_symlinked_directory_is_not_descended(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "x.py").write_text("TODO\n")
+    os.symlink("/etc", tmp_path / "etc-link")
+    check = SeenFiles()
+    result = scan(tmp_path, [check], jobs=1)
+    assert check.seen == ["real/x.py"]
+    assert ("etc-link", "symlink") in {(s.path, s.reason) for s in result.skipped}
