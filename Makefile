@@ -6,8 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 NODE_STAMP := node_modules/.package-lock.json
+# wheels of requirements/action.txt for this platform, so the action tests install offline
+WHEELHOUSE := .cache/wheelhouse
+WHEEL_STAMP := $(WHEELHOUSE)/.downloaded
 
-.PHONY: check test lint lint-actions unit bench requirements clean
+.PHONY: check test lint lint-actions unit wheelhouse bench requirements clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,8 +34,15 @@ lint-actions: $(STAMP) $(NODE_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/lint_actions.py
 	$(BIN)/python scripts/stamp_release.py --check
 
-unit: $(STAMP)
-	$(BIN)/pytest -q
+$(WHEEL_STAMP): requirements/action.txt
+	$(BIN)/python -m pip download --quiet --require-hashes --no-deps --only-binary=:all: \
+		-r requirements/action.txt -d $(WHEELHOUSE)
+	touch $(WHEEL_STAMP)
+
+wheelhouse: $(STAMP) $(WHEEL_STAMP)
+
+unit: $(STAMP) $(WHEEL_STAMP)
+	FORGEGATE_WHEELHOUSE="$(CURDIR)/$(WHEELHOUSE)" $(BIN)/pytest -q
 
 test: lint unit
 
@@ -46,4 +56,4 @@ requirements: $(STAMP)
 		--python-version 3.10 --no-header -o requirements/action.txt
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .cache .pytest_cache .mypy_cache .ruff_cache

@@ -96,14 +96,27 @@ def parse_command_file(text: str) -> dict[str, str]:
 class Expressions:
     """The contexts an expression may read, and the evaluator that refuses everything else."""
 
-    def __init__(self, contexts: Mapping[str, Any]) -> None:
+    def __init__(self, contexts: Mapping[str, Any], step_ids: frozenset[str] = frozenset()) -> None:
         self.contexts = contexts
+        #: ids of the action's steps; their outputs read as "" until set, as on GitHub
+        self.step_ids = step_ids
 
     def value(self, expression: str) -> str:
         if not _REFERENCE.match(expression):
             raise HarnessError(f"unsupported expression: ${{{{ {expression} }}}}")
+        parts = expression.split(".")
+        if (
+            len(parts) == 4
+            and parts[0] == "steps"
+            and parts[2] == "outputs"
+            and parts[1] in self.step_ids
+        ):
+            # as on GitHub: an output a step did not set (or a step that did not run) is ""
+            return str(
+                self.contexts["steps"].get(parts[1], {}).get("outputs", {}).get(parts[3], "")
+            )
         node: Any = self.contexts
-        for part in expression.split("."):
+        for part in parts:
             if not isinstance(node, Mapping) or part not in node:
                 raise HarnessError(f"unknown context value: ${{{{ {expression} }}}}")
             node = node[part]
@@ -184,10 +197,11 @@ def run_action(
         "github": {"action_path": str(action_path), "workspace": str(workspace)},
         "runner": {"temp": str(runner_temp), "os": "Linux"},
     }
-    expressions = Expressions(contexts)
+    steps = runs.get("steps") or []
+    expressions = Expressions(contexts, frozenset(str(s["id"]) for s in steps if "id" in s))
     results: list[StepResult] = []
     returncode = 0
-    for number, step in enumerate(runs.get("steps") or [], 1):
+    for number, step in enumerate(steps, 1):
         unsupported = sorted(set(step) - {"id", "name", "shell", "env", "run", "working-directory"})
         if unsupported:
             raise HarnessError(f"step {number}: unsupported key(s) {', '.join(unsupported)}")
