@@ -321,7 +321,7 @@ def _build(document: dict[str, Any], source: str, layers: Sequence[_Layer]) -> P
         opts = conf.get("options", {})
         opt_validator = jsonschema.Draft202012Validator(options_schema)
         for err in sorted(opt_validator.iter_errors(opts), key=lambda e: str(e.absolute_path)):
-            err.path.extendleft(["rules", rule_id, "options"])
+            err.path.extendleft(reversed(["rules", rule_id, "options"]))
             raise _validation_error(err, layers)
         opts = apply_defaults(copy.deepcopy(opts), options_schema, options_schema)
         severity = conf.get("severity")
