@@ -101,8 +101,10 @@ def test_json_shape(problem_repo: Path, capsys: pytest.CaptureFixture[str]) -> N
     counts = doc["result"]["counts"]
     assert counts["waived"] == 1
     assert counts["new"] == len([f for f in doc["findings"] if f["status"] == "new"])
-    keys = {"rule", "severity", "status", "message", "path", "line", "column", "fingerprint", "fix"}
-    assert all(set(f) == keys for f in doc["findings"])
+    keys = {"rule", "severity", "status", "message", "path", "line", "column", "fingerprint"}
+    assert all(set(f) == keys | {"fix", "justification"} for f in doc["findings"])
+    waived = next(f for f in doc["findings"] if f["status"] == "waived")
+    assert waived["justification"].startswith("vendored, upstream fixes it (owner @team")
 
 
 def test_two_runs_give_byte_identical_reports(

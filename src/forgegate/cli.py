@@ -318,11 +318,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_baseline_update(args: argparse.Namespace) -> int:
     from forgegate.gate import check_root, run_gate
-    from forgegate.policy.baseline import write_baseline
+    from forgegate.policy.baseline import load_baseline, write_baseline
 
     root = check_root(args.path, args.allow_any_root)
     policy = _load_policy(args, root)
     target = args.baseline or root / policy.baseline
+    load_baseline(target)  # refuse to overwrite a file that is not a forgegate baseline
     run = run_gate(root, policy, only=args.only, ignore_baseline=True, jobs=args.jobs)
     if run.scan.crashed:
         raise ForgegateError("a rule crashed; not writing a baseline from an incomplete run")

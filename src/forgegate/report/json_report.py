@@ -41,6 +41,7 @@ def json_document(run: GateRun) -> dict[str, Any]:
                 "column": f.location.column,
                 "fingerprint": f.fingerprint,
                 "fix": f.fix,
+                "justification": f.properties.get("justification"),
             }
             for status, f in with_status(run)
         ],
