@@ -69,7 +69,7 @@ def test_the_linter_catches_injection_and_unpinned_uses(tmp_path: Path) -> None:
         "runs:\n  using: composite\n  steps:\n"
         "    - uses: actions/checkout@v4\n"
         "    - shell: bash\n      run: echo ${{ inputs.who }}\n"
-        "    - shell: bash\n      run: echo \"$X\"\n"
+        '    - shell: bash\n      run: echo "$X"\n'
         "      env:\n        X: ${{ steps.nope.outputs.x }}\n"
     )
     proc = _script("lint_actions.py", root=tmp_path)
