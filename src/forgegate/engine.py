@@ -29,7 +29,7 @@ from forgegate.checks.base import (
 from forgegate.errors import UsageError
 from forgegate.files import changed_paths, inspect, tracked_paths
 from forgegate.model import Finding, Location, Severity, fingerprint
-from forgegate.policy.suppressions import MARKER, Suppression, parse_suppressions
+from forgegate.policy.suppressions import Suppression, has_marker, parse_suppressions
 
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 CRASH_RULE = "engine/check-crashed"
@@ -159,15 +159,15 @@ def _scan_paths(rels: Sequence[str]) -> _Partial:
             out.skipped.append(Skipped(rel, "binary"))
             continue
         wanting = [check for check in wanting if check.wants_data(data)]
-        has_marker = MARKER in data
-        if not wanting and not has_marker:
+        marked = has_marker(data)
+        if not wanting and not marked:
             continue
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             out.skipped.append(Skipped(rel, "not-utf8"))
             continue
-        if has_marker:
+        if marked:
             out.suppressions.extend(parse_suppressions(rel, text))
         source = SourceFile(rel, data, text)
         for fcheck in wanting:
@@ -260,7 +260,7 @@ def scan(
 def _file_filter(check: FileCheck, rule_excluded: PathFilter | None) -> PathFilter:
     from forgegate.globs import compile_globs
 
-    wants = compile_globs(check.patterns)
+    wants = compile_globs(check.globs())
     if rule_excluded is None:
         return wants
     return lambda path: wants(path) and not rule_excluded(path)

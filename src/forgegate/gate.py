@@ -68,7 +68,9 @@ def select_checks(policy: Policy, only: Sequence[str] | None) -> list[Check]:
         config = policy.rule(rule_id)
         if not config.enabled:
             continue
-        checks.append(cls(resolved_options(cls, policy)))
+        check = cls(resolved_options(cls, policy))
+        check.configure(policy.document)
+        checks.append(check)
     return checks
 
 

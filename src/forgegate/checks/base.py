@@ -37,12 +37,14 @@ class PathEntry:
 class SourceFile:
     """A text file handed to :class:`FileCheck` s: read once, decoded once, lines on demand."""
 
-    __slots__ = ("_line_starts", "_lines", "data", "path", "text")
+    __slots__ = ("_line_starts", "_lines", "data", "memo", "path", "text")
 
     def __init__(self, path: str, data: bytes, text: str) -> None:
         self.path = path
         self.data = data
         self.text = text
+        #: parses shared by the checks of one family (e.g. the workflow tree), keyed by family
+        self.memo: dict[str, object] = {}
         self._lines: list[str] | None = None
         self._line_starts: list[int] | None = None
 
@@ -99,6 +101,9 @@ class Check:
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options: Mapping[str, Any] = options or {}
 
+    def configure(self, policy: Mapping[str, Any]) -> None:
+        """Read family-wide settings from the resolved policy document (default: none)."""
+
     def finding(
         self,
         message: str,
@@ -133,6 +138,10 @@ class FileCheck(Check):
     patterns: ClassVar[tuple[str, ...]] = ("*",)
     #: cheap pre-filter: when set, only files whose bytes contain one of these are checked
     needles: ClassVar[tuple[bytes, ...]] = ()
+
+    def globs(self) -> tuple[str, ...]:
+        """The globs the engine matches paths against (``patterns`` unless configured)."""
+        return self.patterns
 
     def wants_data(self, data: bytes) -> bool:
         return not self.needles or any(n in data for n in self.needles)
