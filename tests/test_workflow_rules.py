@@ -234,3 +234,57 @@ def test_extra_workflow_paths(make_repo: MakeRepo, capsys: pytest.CaptureFixture
     assert where(audit(make_repo, capsys, files), "unpinned-uses") == [
         ("ci/templates/build.yml", 6)
     ]
+
+
+# --- workflow/python-version-drift ---
+
+DRIFT = f"""\
+on: push
+permissions: {{}}
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        python-version: ["3.9", "3.10", "3.13"]
+        include:
+          - python-version: "3.8"
+    steps:
+      - uses: actions/setup-python@{SHA}
+        with:
+          python-version: ${{{{ matrix.python-version }}}}
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/setup-python@{SHA}
+        with:
+          python-version: "3.11"
+      - uses: actions/setup-python@{SHA}
+        with:
+          python-version-file: .python-version
+      - uses: actions/setup-python@{SHA}
+        with:
+          python-version: |
+            3.x
+            pypy3.10
+"""
+
+
+def test_python_version_drift(make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        ".github/workflows/ci.yml": DRIFT,
+        "pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.10,<3.13"\n',
+        ".python-version": "3.12\n",
+    }
+    findings = audit(make_repo, capsys, files)
+    drift = [f for f in findings if f["rule"] == "workflow/python-version-drift"]
+    assert [(f["line"], f["column"]) for f in drift] == [(8, 26), (8, 41), (10, 29), (20, 27)]
+    assert "outside requires-python" in drift[0]["message"]
+    assert "disagrees with .python-version (3.12)" in drift[-1]["message"]
+
+
+def test_python_version_drift_needs_a_reference(
+    make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    findings = audit(make_repo, capsys, {".github/workflows/ci.yml": DRIFT})
+    assert where(findings, "python-version-drift") == []
