@@ -48,3 +48,17 @@ def test_page_header_matches_rule(rule_id: str) -> None:
     assert since == rule.since
     for heading in ("## What it detects", "## How to fix", "## How to suppress"):
         assert heading in text, f"{page}: missing {heading!r}"
+
+
+def test_config_reference_is_generated_from_the_schema() -> None:
+    """docs/config.md is what scripts/gen_config_docs.py renders today (never edited by hand)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "gen_config_docs.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
