@@ -1,0 +1,1 @@
+"""Supply-chain operations: checksums, SBOMs, vulnerabilities, signing, provenance, releases."""
