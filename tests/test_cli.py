@@ -111,7 +111,8 @@ def test_output_file_is_written(make_repo: MakeRepo, capsys: pytest.CaptureFixtu
     out_file = root.parent / "report.json"
     code, out, _ = run(capsys, "check", str(root), "--format", "json", "--output", str(out_file))
     assert out == ""
-    assert json.loads(out_file.read_text())["findings"][0]["path"] == "a.bak"
+    paths = [f["path"] for f in json.loads(out_file.read_text())["findings"]]
+    assert "a.bak" in paths
     assert code in (0, 1)
 
 

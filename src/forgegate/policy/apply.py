@@ -114,7 +114,15 @@ def apply_policy(
             continue
         active.append((waiver, compile_globs([waiver.path]) if waiver.path else None))
 
+    excludes = {
+        rule_id: compile_globs(conf.exclude)
+        for rule_id, conf in policy.rules.items()
+        if conf.exclude
+    }
     for finding in [*findings, *extra]:
+        excluded = excludes.get(finding.rule_id)
+        if excluded is not None and excluded(finding.location.path):
+            continue  # the engine drops these for checks; this covers engine/policy findings
         override = policy.rule(finding.rule_id).severity
         if override is not None and override != finding.severity:
             finding = finding.with_severity(override)

@@ -1,4 +1,4 @@
-"""Inline suppressions: ``# forgegate: ignore[rule-id, other/rule] reason``.
+"""Inline suppressions: ``# forgegate: ignore[hygiene/secrets, workflow/unpinned-uses] why``.
 
 A suppression covers findings on its own line and on the line below it (a comment above the
 offending line). The reason is required: a suppression without one does not apply and is itself

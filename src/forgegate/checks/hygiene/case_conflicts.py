@@ -1,0 +1,64 @@
+"""hygiene/case-conflicts: paths that differ only in letter case."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from forgegate.checks.base import Context, RepoCheck
+from forgegate.files import tracked_paths
+from forgegate.model import Finding, Rule, Severity
+from forgegate.registry import register
+
+
+def conflicts(paths: Iterable[str]) -> list[list[str]]:
+    """Groups of distinct files or directories whose paths are equal ignoring case."""
+    spellings: dict[str, set[str]] = defaultdict(set)
+    for path in paths:
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            spellings[prefix.casefold()].add(prefix)
+    groups = [sorted(s) for s in spellings.values() if len(s) > 1]
+    # report a clash once, at the shortest prefix where it appears
+    reported: list[list[str]] = []
+    seen: set[str] = set()
+    for group in sorted(groups, key=lambda g: (g[0].count("/"), g)):
+        parents = {p.rpartition("/")[0].casefold() for p in group}
+        if any(parent and parent in seen for parent in parents):
+            continue
+        seen.add(group[0].casefold())
+        reported.append(group)
+    return reported
+
+
+@register
+class CaseConflicts(RepoCheck):
+    rule = Rule(
+        id="hygiene/case-conflicts",
+        title="Paths differ only in case",
+        severity=Severity.ERROR,
+        summary="Two tracked paths differ only in letter case; checkouts on macOS and Windows "
+        "lose one of them.",
+    )
+
+    def check_repo(self, ctx: Context) -> Iterable[Finding]:
+        if ctx.changed_only:
+            # a clash needs both spellings: read the whole tree, report what the diff touches
+            changed = {p.casefold() for p in ctx.paths}
+            groups = [
+                g
+                for g in conflicts(tracked_paths(ctx.root))
+                if any(c.startswith(g[0].casefold()) for c in changed)
+            ]
+        else:
+            groups = conflicts(ctx.paths)
+        for group in groups:
+            first, others = group[0], group[1:]
+            yield self.finding(
+                f"{first} clashes with {', '.join(others)} on case-insensitive file systems "
+                "(macOS, Windows); rename one",
+                first,
+                key="\0".join(group),
+                fix=f"git mv {others[0]!r} to a name that differs in more than case",
+            )

@@ -1,0 +1,114 @@
+"""hygiene/print-in-library: ``print()`` calls in library modules (AST-based)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from forgegate.checks.base import Context, FileCheck, SourceFile
+from forgegate.globs import compile_globs
+from forgegate.model import Finding, Rule, Severity
+from forgegate.registry import register
+
+DEFAULT_EXEMPT = [
+    "__main__.py",
+    "cli.py",
+    "cli/**",
+    "scripts/**",
+    "tests/**",
+    "test/**",
+    "test_*.py",
+    "*_test.py",
+    "conftest.py",
+    "setup.py",
+    "noxfile.py",
+    "docs/**",
+    "examples/**",
+    "benchmarks/**",
+    "tools/**",
+]
+
+
+def _is_main_guard(node: ast.If) -> bool:
+    test = node.test
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
+    )
+
+
+class _Prints(ast.NodeVisitor):
+    """Collect ``print(...)`` calls outside ``if __name__ == "__main__":`` and ``def main``."""
+
+    def __init__(self) -> None:
+        self.calls: list[ast.Call] = []
+
+    def visit_If(self, node: ast.If) -> None:
+        if _is_main_guard(node):
+            for child in node.orelse:
+                self.visit(child)
+            return
+        self.generic_visit(node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        if node.name != "main":
+            self.generic_visit(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        if node.name != "main":
+            self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if isinstance(node.func, ast.Name) and node.func.id == "print":
+            self.calls.append(node)
+        self.generic_visit(node)
+
+
+@register
+class PrintInLibrary(FileCheck):
+    rule = Rule(
+        id="hygiene/print-in-library",
+        title="print() in a library module",
+        severity=Severity.WARNING,
+        summary="Library code writes to stdout with print() instead of logging or returning data.",
+    )
+    patterns = ("*.py",)
+    needles = (b"print(",)
+    options_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "exempt": {
+                "description": "Path globs of modules allowed to print (entry points, scripts).",
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "default": DEFAULT_EXEMPT,
+            }
+        },
+    }
+
+    def __init__(self, options: Any = None) -> None:
+        super().__init__(options)
+        self._exempt = compile_globs(self.options.get("exempt", DEFAULT_EXEMPT))
+
+    def check_file(self, source: SourceFile, ctx: Context) -> Iterable[Finding]:
+        if self._exempt(source.path):
+            return
+        try:
+            tree = ast.parse(source.text, source.path)
+        except (SyntaxError, ValueError):
+            return  # not Python this interpreter can read (e.g. a Python 2 file): not our call
+        visitor = _Prints()
+        visitor.visit(tree)
+        for call in visitor.calls:
+            yield self.finding(
+                "print() in a library module writes to the caller's stdout; use logging, or "
+                "return the data and let the CLI print it",
+                source.path,
+                call.lineno,
+                call.col_offset + 1,
+                key=source.line_text(call.lineno).strip(),
+            )

@@ -1,0 +1,83 @@
+"""hygiene/workstation-paths: absolute paths from a developer's machine."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from forgegate.checks.base import Context, FileCheck, SourceFile
+from forgegate.model import Finding, Rule, Severity
+from forgegate.registry import register
+
+PATTERNS = (
+    "*.py", "*.pyi", "*.md", "*.rst", "*.txt", "*.sql", "*.cfg", "*.ini", "*.toml", "*.yml",
+    "*.yaml", "*.json", "*.sh", "*.bash", "*.ps1", "*.bat", "*.cmd", "*.js", "*.ts", "*.tsx",
+    "*.jsx", "*.java", "*.kt", "*.go", "*.rs", "*.rb", "*.php", "*.cs", "*.c", "*.h", "*.cpp",
+    "*.env", "*.properties", "*.xml", "*.ipynb", "*.tf", "Dockerfile*", "*.dockerfile",
+    "Makefile", "*.mk", "*.cmake", "*.gradle",
+)  # fmt: skip
+# a user or dev directory on Windows (either slash, possibly escaped), or a home on Unix/macOS
+_PATH = re.compile(
+    r"(?<![A-Za-z0-9_])(?P<path>"
+    r"[A-Za-z]:(?:\\\\|\\|/)(?:Users|dev|Documents and Settings)(?:\\\\|\\|/)"
+    r"(?P<wuser>[A-Za-z0-9._ -]{1,40}?)(?=\\|/|[\"'\s]|$)[^\s\"'`<>|]*"
+    r"|/(?:home|Users)/(?P<user>[A-Za-z0-9._-]{1,40})/[^\s\"'`<>|)]*"
+    r")"
+)
+#: user names that are placeholders or CI accounts, not someone's workstation
+GENERIC_USERS = frozenset(
+    {
+        "runner", "user", "username", "you", "yourname", "your_name", "your-name", "me", "name",
+        "someone", "somebody", "example", "foo", "bar", "x", "xxx", "john", "jdoe", "johndoe",
+        "jane", "alice", "bob", "public", "shared", "default", "default user", "all users",
+        "travis", "circleci", "vagrant", "ubuntu", "ec2-user", "admin", "root", "docker", "app",
+        "node", "jenkins", "gitlab-runner", "vscode", "codespace", "linuxbrew", "*", "...",
+    }
+)  # fmt: skip
+
+
+@register
+class WorkstationPaths(FileCheck):
+    rule = Rule(
+        id="hygiene/workstation-paths",
+        title="Absolute path from a developer's machine",
+        severity=Severity.WARNING,
+        summary="Code, docs or configuration hard-code a path like C:\\Users\\<name>\\… or "
+        "/home/<name>/… that exists only on one workstation.",
+    )
+    patterns = PATTERNS
+    needles = (b":\\", b":/", b"/home/", b"/Users/")
+    options_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "allow": {
+                "description": "Regular expressions; a path that one matches (re.search) is fine.",
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "default": [],
+            }
+        },
+    }
+
+    def __init__(self, options: Any = None) -> None:
+        super().__init__(options)
+        self._allow = [re.compile(p) for p in self.options.get("allow", [])]
+
+    def check_file(self, source: SourceFile, ctx: Context) -> Iterable[Finding]:
+        for match in _PATH.finditer(source.text):
+            user = (match.group("user") or match.group("wuser") or "").strip()
+            if not user or user.lower() in GENERIC_USERS or not user[0].isalnum():
+                continue
+            path = match.group("path").rstrip(".,;:")
+            if any(a.search(path) for a in self._allow):
+                continue
+            yield self.finding(
+                f"{path} is a path on one developer's machine; use a path relative to the "
+                "project, a configurable setting or an environment variable",
+                source.path,
+                source.line_at(match.start()),
+                source.column_at(match.start()),
+                key=path,
+            )
