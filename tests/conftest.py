@@ -34,8 +34,10 @@ def git(cwd: Path, *args: str) -> str:
         "GIT_CONFIG_NOSYSTEM": "1",
     }
     proc = subprocess.run(
-        ["git", "-C", str(cwd), *args], capture_output=True, text=True, env=env, check=True
+        ["git", "-C", str(cwd), *args], capture_output=True, text=True, env=env, check=False
     )
+    if proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed in {cwd}: {proc.stderr.strip()}")
     return proc.stdout
 
 

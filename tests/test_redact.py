@@ -14,6 +14,7 @@ PAT = "github_pat_" + "11ABCDEFG0" * 8 + "xy"
 AWS = "AKIA" + "Q7" * 8
 SLACK = "xoxb-" + "1234567890" + "-" + "abcdefghij"
 STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+URL_PASSWORD = "hunter" + "22pass"
 PEM_BODY = "MIIEowIBAAKCAQEA" + "q" * 40
 SECRETS = {
     "github token": (f"token {GH} used", GH),
@@ -23,7 +24,7 @@ SECRETS = {
     "stripe": (f"stripe.api_key = '{STRIPE}'", STRIPE),
     "bearer": ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig", "eyJhbGciOiJIUzI1NiJ9"),
     "basic": ("Authorization: Basic dXNlcjpodW50ZXIy", "dXNlcjpodW50ZXIy"),
-    "url": ("https://deploy:hunter22pass@registry.example.com/v2/", "hunter22pass"),
+    "url": (f"https://deploy:{URL_PASSWORD}@registry.example.com/v2/", URL_PASSWORD),
     "password=": ("db password=Tr0ub4dor&3 host=x", "Tr0ub4dor"),
     "json": ('{"client_secret": "s3cr3t-value-123"}', "s3cr3t-value-123"),
     "pem": (
@@ -55,7 +56,7 @@ def test_harmless_text_is_kept(text: str) -> None:
 
 
 def test_url_keeps_user_and_host() -> None:
-    assert redact("https://deploy:hunter22pass@registry.example.com/v2/") == (
+    assert redact(f"https://deploy:{URL_PASSWORD}@registry.example.com/v2/") == (
         f"https://deploy:{MASK}@registry.example.com/v2/"
     )
 

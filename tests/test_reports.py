@@ -193,3 +193,10 @@ def test_atomic_write_keeps_mode(tmp_path: Path) -> None:
     write_atomic(target, "new")
     assert target.read_text() == "new"
     assert target.stat().st_mode & 0o777 == 0o755
+
+
+def test_atomic_write_to_a_device_writes_through() -> None:
+    """--output /dev/null must not replace the device node with a regular file."""
+    write_atomic(os.devnull, "discarded\n")
+    assert not Path(os.devnull).is_file()
+    assert Path(os.devnull).read_text() == ""

@@ -17,6 +17,16 @@ from forgegate.errors import GateError
 def write_atomic(path: Path | str, content: str | bytes) -> None:
     target = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
+    if target.exists() and not target.is_file():
+        # /dev/null, /dev/stdout, a FIFO: write through; replacing it would destroy the device
+        if target.is_dir():
+            raise GateError(f"cannot write {target}: it is a directory")
+        try:
+            with open(target, "wb") as stream:
+                stream.write(data)
+        except OSError as err:
+            raise GateError(f"cannot write {target}: {err.strerror or err}") from None
+        return
     directory = target.parent if str(target.parent) else Path(".")
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -66,6 +66,12 @@ class SourceFile:
             self._line_starts = starts
         return bisect.bisect_right(self._line_starts, offset)
 
+    def offset_of(self, line: int, column: int = 1) -> int:
+        """Character offset of a 1-based line and column (the inverse of line_at/column_at)."""
+        self.line_at(0)  # builds the line table
+        starts = self._line_starts or [0]
+        return starts[min(max(line, 1), len(starts)) - 1] + column - 1
+
     def column_at(self, offset: int) -> int:
         """1-based column of a character offset."""
         return offset - (self.text.rfind("\n", 0, offset) + 1) + 1

@@ -25,6 +25,8 @@ _PATH = re.compile(
     r"|/(?:home|Users)/(?P<user>[A-Za-z0-9._-]{1,40})/[^\s\"'`<>|)]*"
     r")"
 )
+# an escape sequence glued to the end of a path inside a string literal ("/home/x/src\n")
+_ESCAPE_TAIL = re.compile(r"(?:\\+[nrt])+$")
 #: user names that are placeholders or CI accounts, not someone's workstation
 GENERIC_USERS = frozenset(
     {
@@ -70,7 +72,7 @@ class WorkstationPaths(FileCheck):
             user = (match.group("user") or match.group("wuser") or "").strip()
             if not user or user.lower() in GENERIC_USERS or not user[0].isalnum():
                 continue
-            path = match.group("path").rstrip(".,;:")
+            path = _ESCAPE_TAIL.sub("", match.group("path")).rstrip(".,;:")
             if any(a.search(path) for a in self._allow):
                 continue
             yield self.finding(
