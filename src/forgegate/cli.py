@@ -209,6 +209,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the resolved policy (defaults applied) as JSON",
     )
     validate.set_defaults(func=cmd_policy_validate)
+
+    from forgegate.fixes import cmd_fix_pins
+
+    fix = sub.add_parser("fix", help="fix findings automatically", description="Fix findings.")
+    fsub = fix.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    fsub.required = True
+    pins = fsub.add_parser(
+        "pins",
+        help="pin every tag or branch `uses:` to its commit SHA",
+        description="Resolve tag, branch and short-SHA `uses:` refs in workflows and actions "
+        "through the GitHub API and pin them to full commit SHAs (`@<sha> # <ref>`). Without "
+        "--write, print a diff and exit 1 when something would change. Set GITHUB_TOKEN for "
+        "a higher rate limit.",
+    )
+    pins.add_argument(
+        "path", nargs="?", default=".", type=Path, help="repository (default: the current one)"
+    )
+    pins.add_argument("--write", action="store_true", help="rewrite the files (atomically)")
+    pins.add_argument("--policy", type=Path, metavar="FILE", help="policy file (workflow-paths)")
+    pins.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="GitHub API URL (default: $GITHUB_API_URL or https://api.github.com; GHES: "
+        "https://HOST/api/v3)",
+    )
+    pins.add_argument(
+        "--max-wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="longest rate-limit wait to sit out; longer ones exit 3 (default: 60)",
+    )
+    pins.set_defaults(func=cmd_fix_pins)
     return parser
 
 
