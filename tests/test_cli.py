@@ -121,3 +121,14 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out.startswith("forgegate ")
+
+
+def test_files_limit_the_run(make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_repo({"README.md": "x\n", "a.bak": "x", "b.bak": "x", "sub/c.orig": "x"})
+    code, out, _ = run(
+        capsys, "check", str(root), "--format", "json", "--files", "a.bak", "sub/c.orig", "gone.py"
+    )
+    paths = {f["path"] for f in json.loads(out)["findings"] if f["rule"] == "hygiene/backup-files"}
+    assert paths == {"a.bak", "sub/c.orig"}
+    code, _, err = run(capsys, "check", str(root), "--files", "../outside.txt")
+    assert code == 2 and "outside the repository" in err

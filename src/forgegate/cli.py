@@ -146,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REF",
         help="base commit for --changed-only (default: origin/$GITHUB_BASE_REF)",
     )
+    check.add_argument(
+        "--files",
+        nargs="+",
+        metavar="FILE",
+        help="check only these files, relative to PATH (how pre-commit calls it); "
+        "repository-wide rules still see the whole tree",
+    )
     check.set_defaults(func=cmd_check)
 
     rules = sub.add_parser(
@@ -275,8 +282,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     root = check_root(args.path, args.allow_any_root)
     policy = _load_policy(args, root)
     base = (args.base or _default_base()) if args.changed_only else None
+    if args.files is not None and args.changed_only:
+        raise UsageError("--files and --changed-only both choose the files: use one")
     run = run_gate(
-        root, policy, only=args.only, baseline_path=args.baseline, changed_base=base, jobs=args.jobs
+        root,
+        policy,
+        only=args.only,
+        baseline_path=args.baseline,
+        changed_base=base,
+        files=args.files,
+        jobs=args.jobs,
     )
     if args.fail_on is not None:
         run.outcome.fail_on = args.fail_on

@@ -27,7 +27,7 @@ from forgegate.checks.base import (
     SourceFile,
 )
 from forgegate.errors import UsageError
-from forgegate.files import changed_paths, inspect, tracked_paths
+from forgegate.files import changed_paths, inspect, selected_paths, tracked_paths
 from forgegate.model import Finding, Location, Severity, fingerprint
 from forgegate.policy.suppressions import Suppression, has_marker, parse_suppressions
 
@@ -211,17 +211,26 @@ def scan(
     excluded: PathFilter | None = None,
     rule_excludes: dict[str, PathFilter] | None = None,
     changed_base: str | None = None,
+    files: Sequence[str] | None = None,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     jobs: int | None = None,
 ) -> ScanResult:
-    """Run ``checks`` over ``root``; see the module docstring for the contract."""
+    """Run ``checks`` over ``root``; see the module docstring for the contract.
+
+    ``changed_base`` limits the run to the diff against that commit, ``files`` to the given
+    paths (relative to ``root``, as pre-commit passes them); both cost O(paths given).
+    """
     global _PLAN
     root = root.resolve()
-    all_paths = tracked_paths(root) if changed_base is None else changed_paths(root, changed_base)
+    if files is not None:
+        all_paths = selected_paths(root, files)
+    elif changed_base is not None:
+        all_paths = changed_paths(root, changed_base)
+    else:
+        all_paths = tracked_paths(root)
     paths = [p for p in all_paths if excluded is None or not excluded(p)]
-    ctx = Context(
-        root=root, paths=paths, changed_only=changed_base is not None, options=options or {}
-    )
+    partial = changed_base is not None or files is not None
+    ctx = Context(root=root, paths=paths, changed_only=partial, options=options or {})
     ordered = order_checks(checks)
     rule_excludes = rule_excludes or {}
     _PLAN = _Plan(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from forgegate.checks.base import PathEntry
@@ -65,6 +65,22 @@ def _walk_directory(root: Path) -> Iterable[str]:
         for name in filenames:
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
             yield rel.replace(os.sep, "/")
+
+
+def selected_paths(root: Path, files: Sequence[str]) -> list[str]:
+    """Given paths as repository-relative, ``/``-separated paths; ones outside ``root`` are
+    refused, missing ones (deleted in the change) dropped. Symlinks stay symlinks."""
+    result: set[str] = set()
+    resolved_root = root.resolve()
+    for name in files:
+        full = Path(name) if Path(name).is_absolute() else resolved_root / name
+        try:
+            rel = (full.parent.resolve() / full.name).relative_to(resolved_root)
+        except ValueError:
+            raise UsageError(f"{name}: outside the repository {root}") from None
+        if os.path.lexists(full) and rel.parts:
+            result.add(rel.as_posix())
+    return sorted(result)
 
 
 def changed_paths(root: Path, base: str) -> list[str]:

@@ -87,6 +87,7 @@ def run_gate(
     only: Sequence[str] | None = None,
     baseline_path: Path | None = None,
     changed_base: str | None = None,
+    files: Sequence[str] | None = None,
     jobs: int | None = None,
     ignore_baseline: bool = False,
 ) -> GateRun:
@@ -105,6 +106,7 @@ def run_gate(
         excluded=compile_globs(policy.exclude) if policy.exclude else None,
         rule_excludes=rule_excludes,
         changed_base=changed_base,
+        files=files,
         max_file_size=policy.max_file_size,
         jobs=jobs,
     )
