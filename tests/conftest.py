@@ -13,6 +13,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _run_manifest_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`forgegate check` writes forgegate-run.json; in tests, never into the working directory."""
+    target = tmp_path / "forgegate-run.json"
+    monkeypatch.setenv("FORGEGATE_RUN_MANIFEST", str(target))
+    return target
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """``../shared/data``; tests that need it skip loudly only when it is truly absent."""

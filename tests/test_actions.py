@@ -59,6 +59,8 @@ def test_check_fails_on_a_repository_with_problems(
     assert "failed" in summary.lower()
 
     assert sarif == tmp_path / "runner-temp" / "forgegate.sarif"
+    manifest = json.loads(Path(outputs["run-manifest"]).read_text())
+    assert manifest["format"] == "forgegate-run" and manifest["findings"]["failed"] is True
     doc = json.loads(sarif.read_text(encoding="utf-8"))
     schema = json.loads((shared_data / "schemas" / "sarif-schema-2.1.0.json").read_text())
     jsonschema.Draft7Validator(schema).validate(doc)

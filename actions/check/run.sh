@@ -30,8 +30,10 @@ is_true() {
   esac
 }
 
+manifest="${RUNNER_TEMP:?RUNNER_TEMP is not set}/forgegate-run.json"
+
 args=(check "${FORGEGATE_PATH:-.}" --format github --sarif "$sarif"
-  --summary "$GITHUB_STEP_SUMMARY" --github-output "$GITHUB_OUTPUT")
+  --summary "$GITHUB_STEP_SUMMARY" --github-output "$GITHUB_OUTPUT" --run-manifest "$manifest")
 [[ -n "${FORGEGATE_POLICY:-}" ]] && args+=(--policy "$FORGEGATE_POLICY")
 [[ -n "${FORGEGATE_ONLY:-}" ]] && args+=(--only "$FORGEGATE_ONLY")
 [[ -n "${FORGEGATE_FAIL_ON:-}" ]] && args+=(--fail-on "$FORGEGATE_FAIL_ON")
@@ -40,4 +42,5 @@ args=(check "${FORGEGATE_PATH:-.}" --format github --sarif "$sarif"
 if is_true "${FORGEGATE_STRICT:-false}"; then args+=(--strict); fi
 if is_true "${FORGEGATE_CHANGED_ONLY:-false}"; then args+=(--changed-only); fi
 
+echo "run-manifest=$manifest" >>"$GITHUB_OUTPUT"
 exec "$bin" "${args[@]}"

@@ -88,6 +88,18 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"forgegate {__version__}")
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines on stderr as text or JSON lines with run id and operation (default: text)",
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        default="warning",
+        help="least severe log messages shown (default: warning); secrets are always redacted",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -145,6 +157,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--base",
         metavar="REF",
         help="base commit for --changed-only (default: origin/$GITHUB_BASE_REF)",
+    )
+    check.add_argument(
+        "--run-manifest",
+        type=Path,
+        metavar="FILE",
+        default=Path(os.environ.get("FORGEGATE_RUN_MANIFEST", "forgegate-run.json")),
+        help="where to write the run manifest: tool versions, input/policy/baseline/findings "
+        "hashes, durations (default: $FORGEGATE_RUN_MANIFEST or forgegate-run.json)",
+    )
+    check.add_argument(
+        "--no-run-manifest",
+        dest="run_manifest",
+        action="store_const",
+        const=None,
+        help="do not write the run manifest",
     )
     check.add_argument(
         "--files",
@@ -311,6 +338,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         print_rich(run)
     else:
         _write(args.output, renderer(args.format)(run))
+    if args.run_manifest is not None:
+        from forgegate.report.manifest import write_manifest
+
+        write_manifest(args.run_manifest, run)
     if run.scan.crashed:
         print(
             "forgegate: a rule crashed (see engine/check-crashed findings); the gate could "
@@ -394,6 +425,9 @@ def cmd_policy_validate(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from forgegate import logs
+
+    logs.configure(args.log_format, args.log_level)
     try:
         code: int = args.func(args)
     except ForgegateError as err:

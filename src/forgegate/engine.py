@@ -10,6 +10,7 @@ file, never swallowed. Large runs are spread over the CPU cores with ``fork``ed 
 from __future__ import annotations
 
 import graphlib
+import hashlib
 import multiprocessing
 import os
 import time
@@ -55,6 +56,15 @@ class ScanResult:
     crashed: bool = False
     files_read: int = 0
     durations: dict[str, float] = field(default_factory=dict)
+    #: git blob id (what ``git hash-object`` prints) of every file read, by path
+    inputs: dict[str, str] = field(default_factory=dict)
+
+
+def blob_id(data: bytes) -> str:
+    """The git blob id of ``data``: identifies content the way git does, and costs little."""
+    digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
+    digest.update(data)
+    return digest.hexdigest()
 
 
 def order_checks(checks: Sequence[Check]) -> list[Check]:
@@ -90,6 +100,7 @@ class _Partial:
     crashed: bool = False
     files_read: int = 0
     durations: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    inputs: dict[str, str] = field(default_factory=dict)
 
 
 _PLAN: _Plan | None = None
@@ -155,6 +166,7 @@ def _scan_paths(rels: Sequence[str]) -> _Partial:
             out.skipped.append(Skipped(rel, "unreadable"))
             continue
         out.files_read += 1
+        out.inputs[rel] = blob_id(data)
         if b"\0" in data[:8192]:
             out.skipped.append(Skipped(rel, "binary"))
             continue
@@ -182,6 +194,7 @@ def _merge(parts: Iterable[_Partial], into: ScanResult) -> None:
         into.suppressions.extend(part.suppressions)
         into.crashed = into.crashed or part.crashed
         into.files_read += part.files_read
+        into.inputs.update(part.inputs)
         for family, seconds in part.durations.items():
             into.durations[family] = into.durations.get(family, 0.0) + seconds
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import time
 from collections.abc import Sequence
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from forgegate import logs
 from forgegate.checks.base import Check, MetaCheck
 from forgegate.engine import ScanResult, scan
 from forgegate.errors import UsageError
@@ -18,7 +20,10 @@ from forgegate.model import Rule
 from forgegate.policy.apply import Outcome, apply_policy
 from forgegate.policy.baseline import EMPTY, Baseline, load_baseline
 from forgegate.policy.loader import Policy, apply_defaults
+from forgegate.redact import redact
 from forgegate.registry import all_checks, families
+
+log = logs.get("gate")
 
 
 @dataclass
@@ -80,6 +85,15 @@ def resolved_options(cls: type[Check], policy: Policy) -> dict[str, Any]:
     return result
 
 
+def _redact_messages(outcome: Outcome) -> None:
+    """No report prints a secret, whatever a rule put in a message."""
+    for group in (outcome.new, outcome.baselined, outcome.suppressed, outcome.waived):
+        for index, finding in enumerate(group):
+            clean = redact(finding.message)
+            if clean != finding.message:
+                group[index] = dataclasses.replace(finding, message=clean)
+
+
 def run_gate(
     root: Path,
     policy: Policy,
@@ -118,6 +132,17 @@ def run_gate(
         baseline,
         known_rules=set(registry),
     )
+    _redact_messages(outcome)
+    log.info(
+        "scanned %d paths, read %d files, %d new finding(s) in %.2fs",
+        len(result.paths),
+        result.files_read,
+        len(outcome.new),
+        time.perf_counter() - start,
+        extra={"op": "scan"},
+    )
+    for family, seconds in sorted(result.durations.items()):
+        log.debug("family %s took %.3fs", family, seconds, extra={"op": "scan"})
     ran = {c.rule.id: c.rule for c in checks}
     for f in [*outcome.new, *outcome.baselined, *outcome.suppressed, *outcome.waived]:
         if f.rule_id not in ran and f.rule_id in registry:
