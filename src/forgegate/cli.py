@@ -16,6 +16,7 @@ from forgegate.errors import (
     EXIT_OK,
     EXIT_USAGE,
     ForgegateError,
+    GateError,
     UsageError,
 )
 from forgegate.model import Severity
@@ -244,6 +245,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(func=cmd_policy_validate)
 
+    clean = sub.add_parser(
+        "clean",
+        help="remove build output, caches and stray files (dry run unless --yes)",
+        description="Remove what the hygiene family flags as build output, caches and stray "
+        "files (dist/, build/, *.egg-info/, __pycache__/, *.pyc, node_modules/, .venv/, .tox/, "
+        "backup and swap files, root logs and databases) from a working tree, ignored files "
+        "included. Prints what would go and the bytes; --yes removes it. Never enters .git, "
+        "never follows symlinks; refuses /, the home directory and paths outside the current "
+        "repository.",
+    )
+    clean.add_argument(
+        "path", nargs="?", default=".", type=Path, help="directory to clean (default: .)"
+    )
+    clean.add_argument("--yes", action="store_true", help="remove (default: dry run)")
+    clean.add_argument(
+        "--allow-outside-root",
+        action="store_true",
+        help="clean a directory outside the current repository (asks to type its path)",
+    )
+    clean.add_argument(
+        "--audit",
+        type=Path,
+        metavar="FILE",
+        default=Path("forgegate-clean.json"),
+        help="JSON record of what was (or would be) removed (default: forgegate-clean.json)",
+    )
+    clean.set_defaults(func=cmd_clean)
+
     from forgegate.fixes import cmd_fix_pins
 
     fix = sub.add_parser("fix", help="fix findings automatically", description="Fix findings.")
@@ -350,6 +379,32 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
         return EXIT_GATE
     return EXIT_FINDINGS if run.outcome.failed else EXIT_OK
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from forgegate.checks.hygiene.large_files import human as human_bytes
+    from forgegate.clean import check_clean_root, find_targets, remove, write_audit
+
+    root = check_clean_root(args.path, args.allow_outside_root)
+    targets = list(find_targets(root))
+    total = sum(t.bytes for t in targets)
+    verb = "removing" if args.yes else "would remove"
+    for target in targets:
+        suffix = "/" if target.kind == "directory" else ""
+        print(f"{verb} {target.path}{suffix}  ({human_bytes(target.bytes)}, {target.reason})")
+    error = None
+    if args.yes:
+        targets, error = remove(root, targets)
+    audit = args.audit
+    write_audit(audit, root, targets, dry_run=not args.yes)
+    if error is not None:
+        raise GateError(f"{error}; {len(targets)} item(s) removed before it, listed in {audit}")
+    done = "removed" if args.yes else "would free"
+    print(
+        f"forgegate: {done} {human_bytes(total)} in {len(targets)} item(s); "
+        f"record in {audit}" + ("" if args.yes else " (dry run: pass --yes to remove)")
+    )
+    return EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

@@ -36,6 +36,12 @@ def _split_z(out: bytes) -> list[str]:
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
 
+def toplevel(path: Path) -> Path | None:
+    """The root of the git work tree containing ``path``, if any."""
+    out = _git(path, "rev-parse", "--show-toplevel")
+    return Path(out.decode().strip()).resolve() if out else None
+
+
 def tracked_paths(root: Path) -> list[str]:
     """Tracked paths relative to ``root`` (git), or every file under it (plain directory)."""
     if is_git_worktree(root):
