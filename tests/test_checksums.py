@@ -137,3 +137,60 @@ def test_verify_clean(dist: Path) -> None:
     files = sorted(p for p in dist.rglob("*") if p.is_file())
     problems, verified = verify_entries(create_entries(files, dist), dist)
     assert problems == [] and verified == 3
+
+
+# --- the commands ---
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    from forgegate.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_create_then_verify_through_the_cli(
+    dist: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    monkeypatch.chdir(dist.parent)
+    files = ["dist/pkg-1.0.tar.gz", "dist/pkg-1.0-py3-none-any.whl"]
+    assert _cli(capsys, "checksums", "create", *files, "--output", "dist/SHA256SUMS")[0] == 0
+    code, out, _ = _cli(
+        capsys, "checksums", "verify", "--manifest", "dist/SHA256SUMS", *files, "--format", "json"
+    )
+    assert code == 0 and json.loads(out)["result"]["failed"] is False
+
+    (dist / "pkg-1.0.tar.gz").write_bytes(b"tampered")
+    code, out, _ = _cli(
+        capsys,
+        "checksums",
+        "verify",
+        "--manifest",
+        "dist/SHA256SUMS",
+        *files,
+        "dist/sub/notes with space.txt",
+        "--format",
+        "json",
+    )
+    found = sorted((f["rule"], f["path"]) for f in json.loads(out)["findings"])
+    assert code == 1
+    assert found == [
+        ("release/checksum-mismatch", "pkg-1.0.tar.gz"),
+        ("release/checksum-unlisted", "sub/notes with space.txt"),
+    ]
+
+
+def test_verify_fails_closed(dist: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = dist / "SHA256SUMS"
+    code, _, err = _cli(capsys, "checksums", "verify", "--manifest", str(manifest))
+    assert code == 3 and "no checksum manifest" in err
+    code, _, err = _cli(
+        capsys, "checksums", "verify", "--manifest", str(manifest), "--allow-missing-manifest"
+    )
+    assert code == 0 and "nothing verified" in err
+    manifest.write_text(f"{'0' * 64}  ../../etc/passwd\n")
+    code, _, err = _cli(capsys, "checksums", "verify", "--manifest", str(manifest))
+    assert code == 3 and "refused" in err and "nothing was verified" in err

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from forgegate import __version__
 from forgegate.errors import (
@@ -20,6 +21,9 @@ from forgegate.errors import (
     UsageError,
 )
 from forgegate.model import Severity
+
+if TYPE_CHECKING:
+    from forgegate.gate import GateRun
 
 DESCRIPTION = """\
 forgegate: a supply-chain and repository-health gate for GitHub.
@@ -111,43 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
         "filter through the policy, report.",
     )
     _add_scan_options(check)
-    check.add_argument(
-        "--format",
-        choices=("text", "json", "sarif", "github"),
-        default="text",
-        help="report format on stdout or --output (default: text; rich on a terminal)",
-    )
-    check.add_argument(
-        "--output",
-        type=Path,
-        metavar="FILE",
-        help="write the report here (atomically) instead of stdout",
-    )
-    check.add_argument("--sarif", type=Path, metavar="FILE", help="also write SARIF 2.1.0 here")
-    check.add_argument(
-        "--summary",
-        type=Path,
-        metavar="FILE",
-        help="also write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)",
-    )
-    check.add_argument(
-        "--github-output",
-        type=Path,
-        metavar="FILE",
-        help="append step outputs (findings, failing, failed, baselined, sarif) here, "
-        "e.g. $GITHUB_OUTPUT",
-    )
+    add_report_options(check)
     check.add_argument(
         "--baseline",
         type=Path,
         metavar="FILE",
         help="baseline file (default: the policy's, .forgegate-baseline.json)",
-    )
-    check.add_argument(
-        "--fail-on",
-        type=_severity,
-        metavar="LEVEL",
-        help="lowest severity that fails: error, warning or note (default: the policy's fail-on)",
     )
     check.add_argument(
         "--changed-only",
@@ -273,6 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clean.set_defaults(func=cmd_clean)
 
+    from forgegate.commands import checksums
+
+    checksums.add_parser(sub)
+
     from forgegate.fixes import cmd_fix_pins
 
     fix = sub.add_parser("fix", help="fix findings automatically", description="Fix findings.")
@@ -331,24 +308,46 @@ def _write(path: Path | None, text: str) -> None:
         write_atomic(path, text)
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from forgegate.gate import check_root, run_gate
+def add_report_options(p: argparse.ArgumentParser) -> None:
+    """--format, --output, --sarif, --summary, --github-output, --fail-on: every gate command."""
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "github"),
+        default="text",
+        help="report format on stdout or --output (default: text; rich on a terminal)",
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the report here (atomically) instead of stdout",
+    )
+    p.add_argument("--sarif", type=Path, metavar="FILE", help="also write SARIF 2.1.0 here")
+    p.add_argument(
+        "--summary",
+        type=Path,
+        metavar="FILE",
+        help="also write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)",
+    )
+    p.add_argument(
+        "--github-output",
+        type=Path,
+        metavar="FILE",
+        help="append step outputs (findings, failing, failed, baselined, sarif) here, "
+        "e.g. $GITHUB_OUTPUT",
+    )
+    p.add_argument(
+        "--fail-on",
+        type=_severity,
+        metavar="LEVEL",
+        help="lowest severity that fails: error, warning or note (default: the policy's fail-on)",
+    )
+
+
+def emit_reports(args: argparse.Namespace, run: GateRun) -> None:
+    """Write the run in every requested format (stdout or --output, SARIF, summary, outputs)."""
     from forgegate.report import renderer
 
-    root = check_root(args.path, args.allow_any_root)
-    policy = _load_policy(args, root)
-    base = (args.base or _default_base()) if args.changed_only else None
-    if args.files is not None and args.changed_only:
-        raise UsageError("--files and --changed-only both choose the files: use one")
-    run = run_gate(
-        root,
-        policy,
-        only=args.only,
-        baseline_path=args.baseline,
-        changed_base=base,
-        files=args.files,
-        jobs=args.jobs,
-    )
     if args.fail_on is not None:
         run.outcome.fail_on = args.fail_on
     if args.sarif is not None:
@@ -367,6 +366,26 @@ def cmd_check(args: argparse.Namespace) -> int:
         print_rich(run)
     else:
         _write(args.output, renderer(args.format)(run))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from forgegate.gate import check_root, run_gate
+
+    root = check_root(args.path, args.allow_any_root)
+    policy = _load_policy(args, root)
+    base = (args.base or _default_base()) if args.changed_only else None
+    if args.files is not None and args.changed_only:
+        raise UsageError("--files and --changed-only both choose the files: use one")
+    run = run_gate(
+        root,
+        policy,
+        only=args.only,
+        baseline_path=args.baseline,
+        changed_base=base,
+        files=args.files,
+        jobs=args.jobs,
+    )
+    emit_reports(args, run)
     if args.run_manifest is not None:
         from forgegate.report.manifest import write_manifest
 

@@ -16,7 +16,7 @@ from forgegate.checks.base import Check, MetaCheck
 from forgegate.engine import ScanResult, scan
 from forgegate.errors import UsageError
 from forgegate.globs import compile_globs
-from forgegate.model import Rule
+from forgegate.model import Finding, Rule
 from forgegate.policy.apply import Outcome, apply_policy
 from forgegate.policy.baseline import EMPTY, Baseline, load_baseline
 from forgegate.policy.loader import Policy, apply_defaults
@@ -156,4 +156,34 @@ def run_gate(
         outcome=outcome,
         baseline=baseline,
         seconds=time.perf_counter() - start,
+    )
+
+
+def external_run(
+    root: Path,
+    policy: Policy,
+    findings: Sequence[Finding],
+    families: Sequence[str],
+    *,
+    paths: Sequence[str] = (),
+    baseline_path: Path | None = None,
+    seconds: float = 0.0,
+) -> GateRun:
+    """A run whose findings come from a command (checksums, verify, audit), not from the walk:
+    they go through the same policy, waivers, baseline and reports as every other finding."""
+    baseline = load_baseline(baseline_path or root / policy.baseline)
+    result = ScanResult(root=root, paths=list(paths), findings=list(findings))
+    outcome = apply_policy(result.findings, policy, (), baseline)
+    _redact_messages(outcome)
+    registry = all_checks()
+    rules = {rule_id: cls.rule for rule_id, cls in registry.items() if cls.rule.family in families}
+    return GateRun(
+        root=root,
+        policy=policy,
+        rules=dict(sorted(rules.items())),
+        families=sorted(families),
+        scan=result,
+        outcome=outcome,
+        baseline=baseline,
+        seconds=seconds,
     )

@@ -1,0 +1,1 @@
+"""Subcommands beyond ``check``: each module adds its parser and implements its command."""
