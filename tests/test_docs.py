@@ -62,3 +62,18 @@ def test_config_reference_is_generated_from_the_schema() -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_readme_lists_every_rule() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| family | rules |") :]
+    table = table[: table.index("\n\n")]
+    listed = {
+        f"{family}/{name.strip()}"
+        for row in table.splitlines()[2:]
+        for families, names in [row.strip("|").split("|")[:2]]
+        for family in (f.strip().strip("`") for f in families.split(","))
+        for name in names.split(",")
+    }
+    missing = sorted(r for r in all_rules() if r not in listed)
+    assert not missing, f"README's rule table misses {missing}"
