@@ -250,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     checksums.add_parser(sub)
 
+    from forgegate.commands import sbom
+
+    sbom.add_parser(sub)
+
     from forgegate.fixes import cmd_fix_pins
 
     fix = sub.add_parser("fix", help="fix findings automatically", description="Fix findings.")

@@ -1,0 +1,1 @@
+"""CycloneDX SBOMs: dependency sources (``sources``) and the document built from them (``bom``)."""
