@@ -254,6 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sbom.add_parser(sub)
 
+    from forgegate.commands import audit
+
+    audit.add_parser(sub)
+
     from forgegate.fixes import cmd_fix_pins
 
     fix = sub.add_parser("fix", help="fix findings automatically", description="Fix findings.")
@@ -312,7 +316,7 @@ def _write(path: Path | None, text: str) -> None:
         write_atomic(path, text)
 
 
-def add_report_options(p: argparse.ArgumentParser) -> None:
+def add_report_options(p: argparse.ArgumentParser, fail_on: bool = True) -> None:
     """--format, --output, --sarif, --summary, --github-output, --fail-on: every gate command."""
     p.add_argument(
         "--format",
@@ -340,19 +344,20 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
         help="append step outputs (findings, failing, failed, baselined, sarif) here, "
         "e.g. $GITHUB_OUTPUT",
     )
-    p.add_argument(
-        "--fail-on",
-        type=_severity,
-        metavar="LEVEL",
-        help="lowest severity that fails: error, warning or note (default: the policy's fail-on)",
-    )
+    if fail_on:
+        p.add_argument(
+            "--fail-on",
+            type=_severity,
+            metavar="LEVEL",
+            help="lowest severity that fails: error, warning or note (default: the policy's)",
+        )
 
 
 def emit_reports(args: argparse.Namespace, run: GateRun) -> None:
     """Write the run in every requested format (stdout or --output, SARIF, summary, outputs)."""
     from forgegate.report import renderer
 
-    if args.fail_on is not None:
+    if isinstance(getattr(args, "fail_on", None), Severity):
         run.outcome.fail_on = args.fail_on
     if args.sarif is not None:
         _write(args.sarif, renderer("sarif")(run))
@@ -509,7 +514,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except ForgegateError as err:
-        print(f"forgegate: error: {err}", file=sys.stderr)
+        from forgegate.redact import redact
+
+        print(f"forgegate: error: {redact(str(err))}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("forgegate: interrupted", file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from forgegate.errors import UsageError
@@ -28,9 +28,13 @@ class Outcome:
     baselined: list[Finding] = field(default_factory=list)
     suppressed: list[Finding] = field(default_factory=list)
     waived: list[Finding] = field(default_factory=list)
+    #: a command's own fail test (e.g. the audit's CVSS threshold) instead of ``fail_on``
+    fails: Callable[[Finding], bool] | None = None
 
     @property
     def failing(self) -> list[Finding]:
+        if self.fails is not None:
+            return [f for f in self.new if self.fails(f)]
         return [f for f in self.new if f.severity >= self.fail_on]
 
     @property
@@ -55,6 +59,13 @@ def check_suppression_ids(suppressions: Iterable[Suppression], known: set[str]) 
                     f"{sup.path}:{sup.line}: forgegate: ignore[{rule_id}] names an unknown rule "
                     "(list them: forgegate rules)"
                 )
+
+
+def vulnerability_ids(finding: Finding) -> set[str]:
+    """The vulnerability id and aliases a finding carries (``properties``), if any."""
+    ids = {finding.properties.get("vulnerability", "")}
+    ids.update(finding.properties.get("aliases", "").split(","))
+    return {i.strip() for i in ids if i.strip()}
 
 
 def _justified(finding: Finding, reason: str) -> Finding:
@@ -103,12 +114,13 @@ def apply_policy(
                     _meta(
                         EXPIRED_RULE,
                         meta_severity[EXPIRED_RULE],
-                        f"waiver for {waiver.rule}{' on ' + waiver.path if waiver.path else ''} "
+                        f"waiver for {waiver.rule or waiver.vulnerability}"
+                        f"{' on ' + waiver.path if waiver.path else ''} "
                         f"(owner {waiver.owner}) expired on {waiver.expires.isoformat()}; "
                         "fix the findings or renew the waiver with a new date",
                         waiver.source,
                         waiver.line,
-                        f"{waiver.rule}\0{waiver.path}\0{waiver.owner}",
+                        f"{waiver.rule or waiver.vulnerability}\0{waiver.path}\0{waiver.owner}",
                     )
                 )
             continue
@@ -134,7 +146,9 @@ def apply_policy(
             (
                 w
                 for w, m in active
-                if w.rule == finding.rule_id and (m is None or m(loc.path))  # type: ignore[operator]
+                if (w.rule is None or w.rule == finding.rule_id)
+                and (w.vulnerability is None or w.vulnerability in vulnerability_ids(finding))
+                and (m is None or m(loc.path))  # type: ignore[operator]
             ),
             None,
         )

@@ -39,11 +39,13 @@ REPO_POLICY_FILES = (".github/forgegate.yml", ".github/forgegate.yaml")
 
 @dataclass(frozen=True)
 class Waiver:
-    rule: str
+    rule: str | None
     reason: str
     owner: str
     expires: dt.date
     path: str | None = None
+    #: a vulnerability id (matched against a finding's id and aliases)
+    vulnerability: str | None = None
     #: where the waiver is written, for the expired-waiver finding
     source: str = ""
     line: int | None = None
@@ -337,9 +339,10 @@ def _build(document: dict[str, Any], source: str, layers: Sequence[_Layer]) -> P
         layer = _layer_with(layers, path)
         line = layer.line_of(path) if layer else None
         where = f"{layer.source}:{line}" if layer and line else source
-        if not is_rule_id(raw["rule"]) or raw["rule"] not in checks:
+        rule = raw.get("rule")
+        if rule is not None and (not is_rule_id(rule) or rule not in checks):
             raise UsageError(
-                f"{where}: waivers[{index}].rule: unknown rule {raw['rule']!r} "
+                f"{where}: waivers[{index}].rule: unknown rule {rule!r} "
                 "(list them: forgegate rules)"
             )
         try:
@@ -350,7 +353,8 @@ def _build(document: dict[str, Any], source: str, layers: Sequence[_Layer]) -> P
             ) from None
         waivers.append(
             Waiver(
-                rule=raw["rule"],
+                rule=rule,
+                vulnerability=raw.get("vulnerability"),
                 reason=raw["reason"],
                 owner=raw["owner"],
                 expires=expires,

@@ -1,0 +1,10 @@
+"""Dependency rules, reported by `forgegate audit` (and later the dependency gates).
+
+Every module here defines rules; importing the package imports them all.
+"""
+
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

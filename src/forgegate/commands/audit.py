@@ -1,0 +1,202 @@
+"""``forgegate audit``: known vulnerabilities of dependencies, online (pip-audit) or offline."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from forgegate.cli import _Parser
+from forgegate.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from forgegate.model import Finding, Location, Severity, fingerprint
+from forgegate.supplychain.audit import (
+    AuditedDependency,
+    Vulnerability,
+    pip_audit_command,
+    run_pip_audit,
+    service_label,
+)
+
+RULE = "deps/vulnerable-dependency"
+#: --fail-on level -> lowest CVSS score that fails (a vulnerability without a score always fails)
+LEVELS = {"critical": 9.0, "high": 7.0, "medium": 4.0, "low": 0.1, "any": 0.0}
+
+
+def add_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    from forgegate.cli import add_report_options
+
+    parser = sub.add_parser(
+        "audit",
+        help="audit dependencies for known vulnerabilities",
+        description="Audit requirements files, a lock file or an installed environment for "
+        "known vulnerabilities with pip-audit (PyPI or OSV). Fails closed: a service that "
+        "cannot be reached, or any dependency pip-audit skips, is exit 3, never a pass. "
+        "Findings go through the policy (waivers by vulnerability id), baseline and reports.",
+    )
+    parser.add_argument(
+        "-r", "--requirement", action="append", type=Path, default=[], metavar="FILE"
+    )
+    parser.add_argument(
+        "--lock", type=Path, metavar="FILE", help="uv.lock, poetry.lock, pylock.toml"
+    )
+    parser.add_argument("--path", type=Path, metavar="DIR", help="audit an installed environment")
+    parser.add_argument("--service", choices=("pypi", "osv"), default="pypi")
+    parser.add_argument("--osv-url", metavar="URL", help="OSV API query URL (default: api.osv.dev)")
+    parser.add_argument(
+        "--resolve",
+        action="store_true",
+        help="let pip-audit resolve transitive dependencies of -r files (needs an index)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=tuple(LEVELS),
+        default="any",
+        help="lowest CVSS severity that fails (default: any; unscored ones always fail)",
+    )
+    parser.add_argument("--policy", type=Path, metavar="FILE", help="policy file (waivers)")
+    parser.add_argument("--baseline", type=Path, metavar="FILE", help="baseline file")
+    add_report_options(parser, fail_on=False)
+    parser.set_defaults(func=cmd_audit)
+
+
+def fails_at(finding: Finding, threshold: float) -> bool:
+    """A finding fails at ``threshold`` when its CVSS score reaches it, or it has none."""
+    score = finding.properties.get("cvss", "unknown")
+    return score == "unknown" or float(score) >= threshold
+
+
+def smallest_fix(current: str, vulns: Sequence[Vulnerability]) -> str | None:
+    """The smallest version that fixes every vulnerability (None: some has no fix)."""
+    try:
+        now = Version(current)
+    except InvalidVersion:
+        return None
+    needed: list[Version] = []
+    for vuln in vulns:
+        fixes = []
+        for text in vuln.fix_versions:
+            try:
+                version = Version(text)
+            except InvalidVersion:
+                continue
+            if version > now:
+                fixes.append(version)
+        if not fixes:
+            return None
+        needed.append(min(fixes))
+    return str(max(needed)) if needed else None
+
+
+def _line_of(path: Path, name: str) -> int | None:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = re.compile(
+        rf"^\s*{re.escape(name).replace('-', '[-_.]')}\s*(?:\[|==|===|>=|~=|@|;|$)", re.I
+    )
+    for number, line in enumerate(lines, 1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def findings_for(
+    deps: Sequence[AuditedDependency], where: Path, scores: dict[str, float] | None = None
+) -> list[Finding]:
+    result = []
+    for dep in deps:
+        upgrade = smallest_fix(dep.version, dep.vulns)
+        for vuln in dep.vulns:
+            score = (scores or {}).get(vuln.id)
+            severity = (
+                Severity.ERROR
+                if score is None or score >= 7.0
+                else Severity.WARNING
+                if score >= 4.0
+                else Severity.NOTE
+            )
+            aliases = f" ({', '.join(vuln.aliases)})" if vuln.aliases else ""
+            fixed = (
+                f"fixed in {', '.join(vuln.fix_versions)}" if vuln.fix_versions else "no fix yet"
+            )
+            advice = f"; upgrade to {upgrade} to fix all known" if upgrade else ""
+            message = f"{dep.name} {dep.version}: {vuln.id}{aliases}: {fixed}{advice}"
+            path = where.as_posix()
+            result.append(
+                Finding(
+                    RULE,
+                    severity,
+                    message,
+                    Location(path, _line_of(where, dep.name) if where.is_file() else None),
+                    fingerprint(RULE, path, f"{dep.name.lower()}\0{vuln.id}"),
+                    fix=f"{dep.name}=={upgrade}" if upgrade else None,
+                    properties={
+                        "vulnerability": vuln.id,
+                        "aliases": ",".join(vuln.aliases),
+                        "cvss": "unknown" if score is None else f"{score:.1f}",
+                    },
+                )
+            )
+    return result
+
+
+def _lock_requirements(lock: Path, directory: Path) -> Path:
+    from forgegate.supplychain.sbom.sources import from_lock
+
+    lines = []
+    for package in from_lock(lock):
+        hashes = "".join(f" --hash={alg}:{value}" for alg, value in package.hashes)
+        lines.append(f"{package.display or package.name}=={package.version}{hashes}\n")
+    target = directory / "requirements.txt"
+    target.write_text("".join(lines), encoding="utf-8")
+    return target
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from forgegate.cli import emit_reports
+    from forgegate.gate import external_run
+    from forgegate.policy.loader import load_policy
+
+    chosen = sum(bool(x) for x in (args.requirement, args.lock, args.path))
+    if chosen != 1:
+        raise UsageError("audit one source: -r FILE (repeatable), --lock FILE or --path DIR")
+    label = service_label(args.service, args.osv_url)
+    with tempfile.TemporaryDirectory(prefix="forgegate-audit-") as tmp:
+        requirements = list(args.requirement)
+        where = requirements[0] if requirements else (args.lock or args.path)
+        for req in requirements:
+            if not req.is_file():
+                raise UsageError(f"{req}: no such requirements file")
+        if args.lock is not None:
+            if not args.lock.is_file():
+                raise UsageError(f"{args.lock}: no such lock file")
+            requirements = [_lock_requirements(args.lock, Path(tmp))]
+        argv = pip_audit_command(
+            requirements=requirements,
+            path=args.path,
+            service=args.service,
+            osv_url=args.osv_url,
+            resolve=args.resolve,
+        )
+        deps = run_pip_audit(argv, label)
+    findings = findings_for(deps, where)
+    policy = load_policy(Path.cwd(), args.policy)
+    run = external_run(Path.cwd(), policy, findings, ["deps"], baseline_path=args.baseline)
+    level = args.fail_on
+    run.outcome.fail_on = Severity.NOTE
+    run.outcome.fails = lambda f: fails_at(f, LEVELS[level])
+    args.fail_on = None  # the reports must not apply a severity level on top
+    emit_reports(args, run)
+    vulnerable = sum(1 for d in deps if d.vulns)
+    print(
+        f"forgegate: audited {len(deps)} dependencies with {label}: {vulnerable} vulnerable, "
+        f"{len(run.outcome.failing)} finding(s) at or above --fail-on {level}",
+        file=sys.stderr,
+    )
+    return EXIT_FINDINGS if run.outcome.failed else EXIT_OK
