@@ -18,6 +18,7 @@ def _run_manifest_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     """`forgegate check` writes forgegate-run.json; in tests, never into the working directory."""
     target = tmp_path / "forgegate-run.json"
     monkeypatch.setenv("FORGEGATE_RUN_MANIFEST", str(target))
+    monkeypatch.setenv("FORGEGATE_CACHE_DIR", str(tmp_path / "forgegate-cache"))
     return target
 
 

@@ -16,6 +16,8 @@ from .action_harness import HarnessError, run_action
 from .conftest import REPO_ROOT, MakeRepo
 
 FORGEGATE = Path(sys.executable).with_name("forgegate")
+#: what a checkout of forgegate does not have (the action is copied from this working tree)
+COPY_IGNORE = (".venv", "node_modules", ".cache", ".git", "__pycache__", ".*_cache")
 PROBLEMS = {
     "README.md": "# demo\n",
     "LICENSE": "MIT\n",
@@ -171,7 +173,7 @@ def test_root_action_installs_hash_pinned_and_runs_the_gate(
     shutil.copytree(
         REPO_ROOT,
         action,
-        ignore=shutil.ignore_patterns(".venv", "node_modules", ".cache", ".git", "*cache*"),
+        ignore=shutil.ignore_patterns(*COPY_IGNORE),
     )
     run = run_action(
         action,
@@ -197,7 +199,7 @@ def test_setup_refuses_an_unpinned_requirement(tmp_path: Path) -> None:
     shutil.copytree(
         REPO_ROOT,
         action,
-        ignore=shutil.ignore_patterns(".venv", "node_modules", ".cache", ".git", "*cache*"),
+        ignore=shutil.ignore_patterns(*COPY_IGNORE),
     )
     reqs = action / "requirements" / "action.txt"
     reqs.write_text(re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, reqs.read_text()))

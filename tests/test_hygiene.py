@@ -489,3 +489,19 @@ def test_secret_fingerprint_survives_edits_and_ignores_position(
     _, after, _ = check(root, capsys)
     assert [f["fingerprint"] for f in before] == [f["fingerprint"] for f in after]
     assert after[0]["line"] == 5
+
+
+def test_print_in_library_parses_each_content_once(
+    make_repo: MakeRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ast
+
+    files: dict[str, str | bytes] = {"src/pkg/a.py": "def f():\n    print('x')\n"}
+    first = hits(run(make_repo, capsys, files), "print-in-library")
+    assert first == [("src/pkg/a.py", 2)]
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed again although the content is cached")
+
+    monkeypatch.setattr(ast, "parse", no_parsing)
+    assert hits(run(make_repo, capsys, files), "print-in-library") == first

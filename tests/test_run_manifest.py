@@ -60,7 +60,7 @@ def test_manifest_hashes_are_reproducible_and_meaningful(
 
 
 def test_input_ids_are_git_blob_ids(make_repo: MakeRepo) -> None:
-    from forgegate.engine import blob_id
+    from forgegate.blobs import blob_id
 
     root = make_repo({"a.txt": "hello\n"})
     expected = subprocess.run(

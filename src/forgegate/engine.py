@@ -10,7 +10,6 @@ file, never swallowed. Large runs are spread over the CPU cores with ``fork``ed 
 from __future__ import annotations
 
 import graphlib
-import hashlib
 import multiprocessing
 import os
 import time
@@ -19,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forgegate.blobs import blob_id
 from forgegate.checks.base import (
     Check,
     Context,
@@ -58,13 +58,6 @@ class ScanResult:
     durations: dict[str, float] = field(default_factory=dict)
     #: git blob id (what ``git hash-object`` prints) of every file read, by path
     inputs: dict[str, str] = field(default_factory=dict)
-
-
-def blob_id(data: bytes) -> str:
-    """The git blob id of ``data``: identifies content the way git does, and costs little."""
-    digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
-    digest.update(data)
-    return digest.hexdigest()
 
 
 def order_checks(checks: Sequence[Check]) -> list[Check]:

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from forgegate.errors import UsageError
+from forgegate.jsonschema_lite import jsonschema
 from forgegate.model import Severity, is_rule_id
 from forgegate.resources import policy_path
 

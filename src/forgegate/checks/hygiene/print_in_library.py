@@ -6,6 +6,8 @@ import ast
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+from forgegate.blobs import blob_id
+from forgegate.cache import ResultCache
 from forgegate.checks.base import Context, FileCheck, SourceFile
 from forgegate.globs import compile_globs
 from forgegate.model import Finding, Rule, Severity
@@ -14,20 +16,36 @@ from forgegate.registry import register
 DEFAULT_EXEMPT = [
     "__main__.py",
     "cli.py",
-    "cli/**",
-    "scripts/**",
-    "tests/**",
-    "test/**",
+    "**/cli/**",
+    "**/scripts/**",
+    "**/tests/**",
+    "**/test/**",
     "test_*.py",
     "*_test.py",
     "conftest.py",
     "setup.py",
     "noxfile.py",
-    "docs/**",
-    "examples/**",
-    "benchmarks/**",
+    "**/docs/**",
+    "**/examples/**",
+    "**/benchmarks/**",
     "tools/**",
 ]
+
+
+def has_print_statement(data: bytes) -> bool:
+    """Cheap pre-filter: some line has ``print(`` after only indentation (or ``;``/``:``).
+
+    Parsing is the expensive part, so only files where a print *statement* can be are parsed;
+    a call inside an expression (``x = print(...)``, ``lambda: print()``) is rare and missed.
+    """
+    pos = data.find(b"print(")
+    while pos != -1:
+        start = data.rfind(b"\n", 0, pos) + 1
+        before = data[start:pos].rstrip(b" \t")
+        if not before or before.endswith((b";", b":")):
+            return True
+        pos = data.find(b"print(", pos + 6)
+    return False
 
 
 def _is_main_guard(node: ast.If) -> bool:
@@ -77,6 +95,10 @@ class PrintInLibrary(FileCheck):
     )
     patterns = ("*.py",)
     needles = (b"print(",)
+
+    def wants_data(self, data: bytes) -> bool:
+        return has_print_statement(data)
+
     options_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
@@ -93,22 +115,34 @@ class PrintInLibrary(FileCheck):
     def __init__(self, options: Any = None) -> None:
         super().__init__(options)
         self._exempt = compile_globs(self.options.get("exempt", DEFAULT_EXEMPT))
+        self._cache = ResultCache("print-in-library")
 
     def check_file(self, source: SourceFile, ctx: Context) -> Iterable[Finding]:
         if self._exempt(source.path):
             return
-        try:
-            tree = ast.parse(source.text, source.path)
-        except (SyntaxError, ValueError):
-            return  # not Python this interpreter can read (e.g. a Python 2 file): not our call
-        visitor = _Prints()
-        visitor.visit(tree)
-        for call in visitor.calls:
+        for line, column in self._calls(source):
             yield self.finding(
                 "print() in a library module writes to the caller's stdout; use logging, or "
                 "return the data and let the CLI print it",
                 source.path,
-                call.lineno,
-                call.col_offset + 1,
-                key=source.line_text(call.lineno).strip(),
+                line,
+                column,
+                key=source.line_text(line).strip(),
             )
+
+    def _calls(self, source: SourceFile) -> list[tuple[int, int]]:
+        """(line, column) of the reportable print calls; parsed once per content, then cached."""
+        key = blob_id(source.data)
+        cached = self._cache.get(key)
+        if isinstance(cached, list):
+            return [(int(line), int(col)) for line, col in cached]
+        try:
+            tree = ast.parse(source.text, source.path)
+        except (SyntaxError, ValueError):
+            calls = []  # not Python this interpreter can read (e.g. Python 2): not our call
+        else:
+            visitor = _Prints()
+            visitor.visit(tree)
+            calls = [(call.lineno, call.col_offset + 1) for call in visitor.calls]
+        self._cache.put(key, calls)
+        return calls

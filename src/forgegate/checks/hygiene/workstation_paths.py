@@ -17,14 +17,15 @@ PATTERNS = (
     "*.env", "*.properties", "*.xml", "*.ipynb", "*.tf", "Dockerfile*", "*.dockerfile",
     "Makefile", "*.mk", "*.cmake", "*.gradle",
 )  # fmt: skip
-# a user or dev directory on Windows (either slash, possibly escaped), or a home on Unix/macOS
-_PATH = re.compile(
-    r"(?<![A-Za-z0-9_])(?P<path>"
-    r"[A-Za-z]:(?:\\\\|\\|/)(?:Users|dev|Documents and Settings)(?:\\\\|\\|/)"
-    r"(?P<wuser>[A-Za-z0-9._ -]{1,40}?)(?=\\|/|[\"'\s]|$)[^\s\"'`<>|]*"
-    r"|/(?:home|Users)/(?P<user>[A-Za-z0-9._-]{1,40})/[^\s\"'`<>|)]*"
-    r")"
+# Windows: a user or dev directory after a drive letter (either slash, possibly escaped); Unix and
+# macOS: a home directory. Each pattern starts with a literal so the regex engine can skip ahead;
+# the character before the match is checked in Python.
+_WINDOWS = re.compile(
+    r":(?:\\\\|\\|/)(?:Users|dev|Documents and Settings)(?:\\\\|\\|/)"
+    r"(?P<user>[A-Za-z0-9._ -]{1,40}?)(?=\\|/|[\"'\s]|$)[^\s\"'`<>|]*"
 )
+_UNIX = re.compile(r"/(?:home|Users)/(?P<user>[A-Za-z0-9._-]{1,40})/[^\s\"'`<>|)]*")
+_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
 # an escape sequence glued to the end of a path inside a string literal ("/home/x/src\n")
 _ESCAPE_TAIL = re.compile(r"(?:\\+[nrt])+$")
 #: user names that are placeholders or CI accounts, not someone's workstation
@@ -49,7 +50,17 @@ class WorkstationPaths(FileCheck):
         "/home/<name>/… that exists only on one workstation.",
     )
     patterns = PATTERNS
-    needles = (b":\\", b":/", b"/home/", b"/Users/")
+    needles = (
+        b"/home/",
+        b"/Users/",
+        b":\\Users",
+        b":/Users",
+        b":\\\\Users",
+        b":\\dev",
+        b":/dev",
+        b":\\\\dev",
+        b"Documents and Settings",
+    )
     options_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
@@ -68,18 +79,34 @@ class WorkstationPaths(FileCheck):
         self._allow = [re.compile(p) for p in self.options.get("allow", [])]
 
     def check_file(self, source: SourceFile, ctx: Context) -> Iterable[Finding]:
-        for match in _PATH.finditer(source.text):
-            user = (match.group("user") or match.group("wuser") or "").strip()
+        text, data = source.text, source.data
+        matches = []
+        if b"/home/" in data or b"/Users/" in data:
+            for match in _UNIX.finditer(text):
+                start = match.start()
+                if start == 0 or text[start - 1] not in _WORD:
+                    matches.append((start, match))
+        if b"Users" in data or b"dev" in data or b"Documents and" in data:
+            for match in _WINDOWS.finditer(text):
+                start = match.start() - 1  # the drive letter
+                if (
+                    start >= 0
+                    and text[start].isalpha()
+                    and (start == 0 or text[start - 1] not in _WORD)
+                ):
+                    matches.append((start, match))
+        for start, match in sorted(matches, key=lambda m: m[0]):
+            user = match.group("user").strip()
             if not user or user.lower() in GENERIC_USERS or not user[0].isalnum():
                 continue
-            path = _ESCAPE_TAIL.sub("", match.group("path")).rstrip(".,;:")
+            path = _ESCAPE_TAIL.sub("", text[start : match.end()]).rstrip(".,;:")
             if any(a.search(path) for a in self._allow):
                 continue
             yield self.finding(
                 f"{path} is a path on one developer's machine; use a path relative to the "
                 "project, a configurable setting or an environment variable",
                 source.path,
-                source.line_at(match.start()),
-                source.column_at(match.start()),
+                source.line_at(start),
+                source.column_at(start),
                 key=path,
             )
