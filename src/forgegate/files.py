@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import subprocess
@@ -27,9 +28,17 @@ def _git(root: Path, *args: str) -> bytes | None:
     return proc.stdout
 
 
+_WORKTREES: set[Path] = set()
+
+
 def is_git_worktree(root: Path) -> bool:
+    if root in _WORKTREES:  # a work tree stays one; "not yet" is asked again
+        return True
     out = _git(root, "rev-parse", "--is-inside-work-tree")
-    return out is not None and out.strip() == b"true"
+    inside = out is not None and out.strip() == b"true"
+    if inside:
+        _WORKTREES.add(root)
+    return inside
 
 
 def _split_z(out: bytes) -> list[str]:
@@ -43,6 +52,25 @@ def toplevel(path: Path) -> Path | None:
 
 
 def tracked_paths(root: Path) -> list[str]:
+    """Tracked paths relative to ``root`` (git), or every file under it (plain directory).
+
+    Memoised while git's index file is unchanged: several repository-wide rules ask for the
+    same list in one run.
+    """
+    resolved = root.resolve()
+    try:
+        index = (resolved / ".git" / "index").stat()
+    except OSError:
+        return list(_tracked_paths(resolved))
+    return list(_tracked_paths_cached(resolved, index.st_mtime_ns, index.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _tracked_paths_cached(root: Path, _mtime: int, _size: int) -> tuple[str, ...]:
+    return _tracked_paths(root)
+
+
+def _tracked_paths(root: Path) -> tuple[str, ...]:
     """Tracked paths relative to ``root`` (git), or every file under it (plain directory)."""
     if is_git_worktree(root):
         out = _git(root, "ls-files", "-z", "--cached", "--full-name", "--", ".")
@@ -52,8 +80,8 @@ def tracked_paths(root: Path) -> list[str]:
         paths = _split_z(out)
         if prefix:
             paths = [p[len(prefix) :] for p in paths if p.startswith(prefix)]
-        return sorted(set(paths))
-    return sorted(_walk_directory(root))
+        return tuple(sorted(set(paths)))
+    return tuple(sorted(_walk_directory(root)))
 
 
 def _walk_directory(root: Path) -> Iterable[str]:

@@ -8,19 +8,14 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING
 
 from forgegate.cli import _Parser
 from forgegate.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from forgegate.model import Finding, Location, Severity, fingerprint
-from forgegate.supplychain.audit import (
-    AuditedDependency,
-    Vulnerability,
-    pip_audit_command,
-    run_pip_audit,
-    service_label,
-)
+
+if TYPE_CHECKING:
+    from forgegate.supplychain.audit import AuditedDependency, Vulnerability
 
 RULE = "deps/vulnerable-dependency"
 #: --fail-on level -> lowest CVSS score that fails (a vulnerability without a score always fails)
@@ -72,6 +67,8 @@ def fails_at(finding: Finding, threshold: float) -> bool:
 
 def smallest_fix(current: str, vulns: Sequence[Vulnerability]) -> str | None:
     """The smallest version that fixes every vulnerability (None: some has no fix)."""
+    from packaging.version import InvalidVersion, Version
+
     try:
         now = Version(current)
     except InvalidVersion:
@@ -162,6 +159,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from forgegate.cli import emit_reports
     from forgegate.gate import external_run
     from forgegate.policy.loader import load_policy
+    from forgegate.supplychain.audit import pip_audit_command, run_pip_audit, service_label
 
     chosen = sum(bool(x) for x in (args.requirement, args.lock, args.path))
     if chosen != 1:

@@ -9,7 +9,6 @@ from typing import Any
 
 from forgegate.cli import _Parser
 from forgegate.errors import EXIT_OK, UsageError
-from forgegate.supplychain.sbom.sources import Package
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -84,6 +83,7 @@ def cmd_sbom(args: argparse.Namespace) -> int:
     from forgegate.atomic import write_atomic
     from forgegate.supplychain.sbom import sources
     from forgegate.supplychain.sbom.bom import build_bom, render, validate_json
+    from forgegate.supplychain.sbom.sources import Package
 
     name, version, direct = _project(args.pyproject)
     packages: list[Package]
