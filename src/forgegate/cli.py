@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit.add_parser(sub)
 
-    from forgegate.fixes import cmd_fix_pins
+    from forgegate.commands.fix_pins import cmd_fix_pins
 
     fix = sub.add_parser("fix", help="fix findings automatically", description="Fix findings.")
     fsub = fix.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
