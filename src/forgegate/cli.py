@@ -258,6 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit.add_parser(sub)
 
+    from forgegate.commands import verify
+
+    verify.add_parser(sub)
+
     from forgegate.commands.fix_pins import cmd_fix_pins
 
     fix = sub.add_parser("fix", help="fix findings automatically", description="Fix findings.")

@@ -1,4 +1,4 @@
-"""Rules reported by ``forgegate checksums verify``."""
+"""Rules reported by the release commands (`forgegate checksums verify`, `forgegate verify`)."""
 
 from __future__ import annotations
 
@@ -34,4 +34,26 @@ class ChecksumUnlisted(MetaCheck):
         title="Artifact not listed in the checksum manifest",
         severity=Severity.ERROR,
         summary="An artifact that must be covered has no entry in SHA256SUMS.",
+    )
+
+
+@register
+class AttestationInvalid(MetaCheck):
+    rule = Rule(
+        id="release/attestation-invalid",
+        title="Sigstore bundle does not verify",
+        severity=Severity.ERROR,
+        summary="An artifact's Sigstore bundle fails verification: wrong artifact, wrong signer "
+        "identity or issuer, wrong instance, or a broken bundle.",
+    )
+
+
+@register
+class AttestationMissing(MetaCheck):
+    rule = Rule(
+        id="release/attestation-missing",
+        title="Artifact has no Sigstore bundle",
+        severity=Severity.ERROR,
+        summary="No `<artifact>.sigstore.json` (or `.sigstore`) was found for an artifact that "
+        "must be signed.",
     )

@@ -1,0 +1,291 @@
+"""Verify Sigstore bundles of artifacts, with the identity pinned and fail-closed defaults.
+
+Everything goes through the ``sigstore`` package's Python API: one :class:`Verifier` (production,
+staging or a given trusted root; ``offline`` uses the trust root embedded in the package) is
+built once and reused for every artifact, spread over threads. Identity pinning is required: an
+exact identity (any of several), a full-match regular expression, or the GitHub shorthand
+(``--repo``) that also checks the certificate's GitHub extensions where they are present.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.x509 import Certificate, ExtensionNotFound, ObjectIdentifier
+from sigstore.errors import Error as SigstoreError
+from sigstore.models import Bundle, InvalidBundle
+from sigstore.verify import Verifier
+from sigstore.verify.policy import AllOf, AnyOf, Identity, VerificationPolicy
+
+from forgegate.errors import GateError, UsageError
+
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+# Fulcio's certificate extensions (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md)
+OID_ISSUER_V1 = ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
+OID_ISSUER_V2 = ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
+OID_TRIGGER = ObjectIdentifier("1.3.6.1.4.1.57264.1.2")
+OID_REPOSITORY = ObjectIdentifier("1.3.6.1.4.1.57264.1.5")
+OID_REF = ObjectIdentifier("1.3.6.1.4.1.57264.1.6")
+OID_RUNNER_ENVIRONMENT = ObjectIdentifier("1.3.6.1.4.1.57264.1.11")
+
+logging.getLogger("sigstore").setLevel(logging.ERROR)  # "TUF ... offline mode" on every run
+
+
+def _extension(cert: Certificate, oid: ObjectIdentifier) -> str | None:
+    """A Fulcio extension's value: raw UTF-8 (v1) or a DER UTF8String (v2)."""
+    try:
+        raw: bytes = cert.extensions.get_extension_for_oid(oid).value.value  # type: ignore[attr-defined]
+    except ExtensionNotFound:
+        return None
+    if len(raw) >= 2 and raw[0] == 0x0C:  # DER UTF8String: tag, length (short or long form)
+        length, offset = raw[1], 2
+        if length & 0x80:
+            count = length & 0x7F
+            length, offset = int.from_bytes(raw[2 : 2 + count], "big"), 2 + count
+        return raw[offset : offset + length].decode("utf-8", "replace")
+    return raw.decode("utf-8", "replace")
+
+
+def _sans(cert: Certificate) -> list[str]:
+    from cryptography.x509 import (
+        RFC822Name,
+        SubjectAlternativeName,
+        UniformResourceIdentifier,
+    )
+
+    try:
+        san = cert.extensions.get_extension_for_class(SubjectAlternativeName).value
+    except ExtensionNotFound:
+        return []
+    return [
+        *san.get_values_for_type(UniformResourceIdentifier),
+        *san.get_values_for_type(RFC822Name),
+    ]
+
+
+class IdentityRegexp:
+    """Certificate identity (SAN) matching a regular expression in full, and the issuer."""
+
+    def __init__(self, pattern: str, issuer: str) -> None:
+        try:
+            self.pattern = re.compile(pattern)
+        except re.error as err:
+            raise UsageError(f"--cert-identity-regexp {pattern!r}: {err}") from None
+        self.issuer = issuer
+
+    def verify(self, cert: Certificate) -> None:
+        from sigstore.errors import VerificationError
+
+        issuer = _extension(cert, OID_ISSUER_V2) or _extension(cert, OID_ISSUER_V1)
+        if issuer != self.issuer:
+            raise VerificationError(f"issuer {issuer!r} is not {self.issuer!r}")
+        sans = _sans(cert)
+        if not any(self.pattern.fullmatch(s) for s in sans):
+            raise VerificationError(
+                f"identity {', '.join(sans) or '(none)'} does not match {self.pattern.pattern!r}"
+            )
+
+
+class GitHubExtensions:
+    """The certificate's GitHub extensions, where present, name this repository, ref, trigger;
+    with ``deny_self_hosted``, the runner environment must be ``github-hosted``."""
+
+    def __init__(
+        self,
+        repository: str,
+        ref: str | None = None,
+        ref_regexp: str | None = None,
+        trigger: str | None = None,
+        deny_self_hosted: bool = False,
+    ) -> None:
+        self.repository = repository
+        self.ref = ref
+        self.ref_regexp = re.compile(ref_regexp) if ref_regexp else None
+        self.trigger = trigger
+        self.deny_self_hosted = deny_self_hosted
+
+    def verify(self, cert: Certificate) -> None:
+        from sigstore.errors import VerificationError
+
+        repository = _extension(cert, OID_REPOSITORY)
+        if repository is not None and repository.lower() != self.repository.lower():
+            raise VerificationError(f"signed in {repository}, not {self.repository}")
+        ref = _extension(cert, OID_REF)
+        if ref is not None and self.ref is not None and ref != self.ref:
+            raise VerificationError(f"signed at ref {ref}, not {self.ref}")
+        if ref is not None and self.ref_regexp is not None and not self.ref_regexp.fullmatch(ref):
+            raise VerificationError(f"signed at ref {ref}, not matching {self.ref_regexp.pattern}")
+        trigger = _extension(cert, OID_TRIGGER)
+        if trigger is not None and self.trigger is not None and trigger != self.trigger:
+            raise VerificationError(f"signed on a {trigger} event, not {self.trigger}")
+        if self.deny_self_hosted:
+            runner = _extension(cert, OID_RUNNER_ENVIRONMENT)
+            if runner != "github-hosted":
+                raise VerificationError(
+                    f"signed on a {runner or 'unknown'} runner, not github-hosted"
+                )
+
+
+def build_policy(
+    *,
+    identities: Sequence[str] = (),
+    identity_regexp: str | None = None,
+    issuer: str | None = None,
+    repo: str | None = None,
+    workflow: str | None = None,
+    ref: str | None = None,
+    ref_regexp: str | None = None,
+    trigger: str | None = None,
+    deny_self_hosted: bool = False,
+) -> VerificationPolicy:
+    """The identity policy; refuses to verify without one (a bundle proves nothing unpinned)."""
+    if repo:
+        if identities or identity_regexp:
+            raise UsageError("--repo builds the identity; do not combine it with --cert-identity*")
+        if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
+            raise UsageError(f"--repo {repo!r} is not OWNER/NAME")
+        path = re.escape(workflow.lstrip("/")) if workflow else r"\.github/workflows/[^@]+"
+        if ref and ref_regexp:
+            raise UsageError("use --ref or --ref-regexp, not both")
+        at = re.escape(ref) if ref else (ref_regexp or r".+")
+        pattern = rf"https://github\.com/{re.escape(repo)}/{path}@{at}"
+        return AllOf(
+            [
+                IdentityRegexp(pattern, issuer or GITHUB_ISSUER),
+                GitHubExtensions(repo, ref, ref_regexp, trigger, deny_self_hosted),
+            ]
+        )
+    if not identities and not identity_regexp:
+        raise UsageError(
+            "pin the signer: --cert-identity ID --cert-oidc-issuer URL, "
+            "--cert-identity-regexp RE --cert-oidc-issuer URL, or --repo OWNER/NAME"
+        )
+    if not issuer:
+        raise UsageError(
+            "--cert-oidc-issuer is required with --cert-identity/--cert-identity-regexp"
+        )
+    if identities and identity_regexp:
+        raise UsageError("use --cert-identity or --cert-identity-regexp, not both")
+    if identity_regexp:
+        return IdentityRegexp(identity_regexp, issuer)
+    policies: list[VerificationPolicy] = [Identity(identity=i, issuer=issuer) for i in identities]
+    return policies[0] if len(policies) == 1 else AnyOf(policies)
+
+
+def make_verifier(
+    staging: bool = False, offline: bool = False, trusted_root: Path | None = None
+) -> Verifier:
+    try:
+        if trusted_root is not None:
+            from sigstore.models import TrustedRoot
+
+            return Verifier(trusted_root=TrustedRoot.from_file(str(trusted_root)))
+        return (
+            Verifier.staging(offline=offline) if staging else Verifier.production(offline=offline)
+        )
+    except (OSError, SigstoreError, ValueError) as err:
+        hint = (
+            ""
+            if offline
+            else " (offline: --offline uses the trust root inside the sigstore package)"
+        )
+        raise GateError(f"cannot load the Sigstore trust root: {err}{hint}") from None
+
+
+def discover_bundle(artifact: Path, explicit: Path | None = None) -> Path | None:
+    if explicit is not None:
+        return explicit
+    for suffix in (".sigstore.json", ".sigstore"):
+        candidate = artifact.with_name(artifact.name + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class Result:
+    artifact: str
+    ok: bool
+    reason: str
+    bundle: str | None = None
+    kind: str = "invalid"  # invalid | missing
+
+
+def _verify_one(
+    verifier: Verifier, policy: VerificationPolicy, artifact: Path, bundle_path: Path
+) -> Result:
+    name = str(artifact)
+    try:
+        data = artifact.read_bytes()
+    except OSError as err:
+        return Result(name, False, f"cannot read the artifact: {err.strerror}", str(bundle_path))
+    try:
+        bundle = Bundle.from_json(bundle_path.read_bytes())
+    except (OSError, InvalidBundle, ValueError, SigstoreError) as err:
+        return Result(name, False, f"not a valid Sigstore bundle: {err}", str(bundle_path))
+    try:
+        if bundle._dsse_envelope is not None:
+            payload_type, payload = verifier.verify_dsse(bundle, policy)
+            _check_statement(payload_type, payload, data)
+        else:
+            verifier.verify_artifact(data, bundle, policy)
+    except (SigstoreError, ValueError) as err:
+        return Result(name, False, str(err) or type(err).__name__, str(bundle_path))
+    return Result(name, True, "verified", str(bundle_path))
+
+
+def _check_statement(payload_type: str, payload: bytes, data: bytes) -> None:
+    """A DSSE in-toto statement must name this artifact's sha256 among its subjects."""
+    from sigstore.errors import VerificationError
+
+    if payload_type != "application/vnd.in-toto+json":
+        raise VerificationError(f"DSSE payload type {payload_type!r} is not an in-toto statement")
+    try:
+        statement = json.loads(payload)
+        digests = {s.get("digest", {}).get("sha256") for s in statement.get("subject", [])}
+    except (ValueError, AttributeError):
+        raise VerificationError("the in-toto statement is not valid JSON") from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual not in digests:
+        raise VerificationError(f"the statement's subjects do not include sha256:{actual}")
+
+
+def verify_artifacts(
+    artifacts: Sequence[Path],
+    policy: VerificationPolicy,
+    verifier: Verifier,
+    *,
+    bundle: Path | None = None,
+    allow_unsigned: bool = False,
+    jobs: int | None = None,
+) -> list[Result]:
+    """One result per artifact, in order; the verifier is shared by every thread."""
+    if bundle is not None and len(artifacts) != 1:
+        raise UsageError("--bundle names the bundle of one artifact; give exactly one")
+    results: list[Result | None] = [None] * len(artifacts)
+    work: list[tuple[int, Path, Path]] = []
+    for index, artifact in enumerate(artifacts):
+        found = discover_bundle(artifact, bundle)
+        if found is None or not found.is_file():
+            results[index] = Result(
+                str(artifact),
+                allow_unsigned,
+                "no bundle (<artifact>.sigstore.json or .sigstore)"
+                + ("; allowed by --allow-unsigned" if allow_unsigned else ""),
+                None,
+                "missing",
+            )
+        else:
+            work.append((index, artifact, found))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_verify_one, verifier, policy, a, b): i for i, a, b in work}
+        for future, index in futures.items():
+            results[index] = future.result()
+    return [r for r in results if r is not None]

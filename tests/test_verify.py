@@ -1,0 +1,289 @@
+"""forgegate verify against real Sigstore bundles (../shared/data/sigstore, see its MANIFEST)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sigstore.models import Bundle
+
+from forgegate.cli import main
+from forgegate.errors import UsageError
+from forgegate.supplychain.verify import _sans, build_policy
+
+GITHUB_IDENTITY = (
+    "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
+)
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+BEACON = (
+    "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
+    ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+)
+
+
+@pytest.fixture
+def assets(shared_data: Path) -> Path:
+    return shared_data / "sigstore" / "sigstore-python"
+
+
+def _verify(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object], str]:
+    code = main(["verify", *argv, "--format", "json"])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if out.strip() else {}, err
+
+
+def _identity(bundle: Path) -> str:
+    return _sans(Bundle.from_json(bundle.read_bytes()).signing_certificate)[0]
+
+
+def _reasons(doc: dict[str, object]) -> list[str]:
+    findings = doc["findings"]
+    assert isinstance(findings, list)
+    return [f["message"] for f in findings]
+
+
+# --- good bundles ---
+
+
+def test_production_github_bundle_offline(assets: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    whl = assets / "bundle_v3_github.whl"
+    code, doc, _ = _verify(
+        capsys,
+        str(whl),
+        "--offline",
+        "--cert-identity",
+        GITHUB_IDENTITY,
+        "--cert-oidc-issuer",
+        GITHUB_ISSUER,
+    )
+    assert code == 0, doc
+    code, _, _ = _verify(
+        capsys,
+        str(whl),
+        "--offline",
+        "--repo",
+        "trailofbits/rfc8785.py",
+        "--ref-regexp",
+        r"refs/tags/v.*",
+    )
+    assert code == 0
+    code, _, _ = _verify(
+        capsys,
+        str(whl),
+        "--offline",
+        "--repo",
+        "trailofbits/rfc8785.py",
+        "--workflow",
+        ".github/workflows/release.yml",
+        "--ref",
+        "refs/tags/v0.1.2",
+        "--deny-self-hosted-runners",
+    )
+    assert code == 0
+
+
+def test_staging_bundles_with_their_identities(
+    assets: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("bundle_v3.txt", "bundle_v3_alt.txt"):
+        bundle = assets / f"{name}.sigstore"
+        identity = _identity(bundle)
+        code, doc, _ = _verify(
+            capsys,
+            str(assets / name),
+            "--staging",
+            "--offline",
+            "--cert-identity",
+            identity,
+            "--cert-identity",
+            "someone-else@example.com",
+            "--cert-oidc-issuer",
+            "https://github.com/login/oauth",
+        )
+        assert code == 0, (name, doc)
+
+
+def test_dsse_bundle_envelope_verifies_and_the_subject_is_checked(
+    assets: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real DSSE bundle's envelope and log entry verify (the failure is the subject check:
+    its statement names a digest no shipped file has), and a wrong signer fails earlier."""
+    artifact = assets / "a.txt"
+    bundle = assets / "a.dsse.staging-rekor-v2.txt.sigstore.json"
+    pinned = ["--staging", "--offline", "--cert-oidc-issuer", GITHUB_ISSUER]
+    code, doc, _ = _verify(
+        capsys, str(artifact), "--bundle", str(bundle), "--cert-identity", BEACON, *pinned
+    )
+    assert code == 1
+    assert "subjects do not include sha256:" in _reasons(doc)[0]
+    code, doc, _ = _verify(
+        capsys,
+        str(artifact),
+        "--bundle",
+        str(bundle),
+        "--cert-identity",
+        "https://x.example/y",
+        *pinned,
+    )
+    assert code == 1
+    assert "subjects do not include" not in _reasons(doc)[0]
+
+
+def test_statement_subject_match() -> None:
+    from sigstore.errors import VerificationError
+
+    from forgegate.supplychain.verify import _check_statement
+
+    data = b"artifact bytes"
+    digest = hashlib.sha256(data).hexdigest()
+    statement = {
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": "a", "digest": {"sha256": digest}}],
+    }
+    _check_statement("application/vnd.in-toto+json", json.dumps(statement).encode(), data)
+    with pytest.raises(VerificationError, match="payload type"):
+        _check_statement("text/plain", json.dumps(statement).encode(), data)
+    with pytest.raises(VerificationError, match="do not include"):
+        _check_statement("application/vnd.in-toto+json", json.dumps(statement).encode(), b"other")
+
+
+# --- what must be rejected ---
+
+BROKEN = [
+    "bundle_invalid_version.txt",
+    "bundle_no_cert_v1.txt",
+    "bundle_no_checkpoint.txt",
+    "bundle_no_log_entry.txt",
+]
+
+
+@pytest.mark.parametrize("name", BROKEN)
+def test_broken_bundles_fail(name: str, assets: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc, _ = _verify(
+        capsys,
+        str(assets / name),
+        "--staging",
+        "--offline",
+        "--cert-identity-regexp",
+        ".*",
+        "--cert-oidc-issuer",
+        "https://github.com/login/oauth",
+    )
+    assert code == 1
+    assert [f["rule"] for f in doc["findings"]] == ["release/attestation-invalid"]  # type: ignore[index,union-attr]
+
+
+def test_bundle_without_signed_time_fails(assets: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name = "bundle_v3_no_signed_time.txt"
+    code, _, _ = _verify(
+        capsys,
+        str(assets / name),
+        "--bundle",
+        str(assets / f"{name}.sigstore.json"),
+        "--staging",
+        "--offline",
+        "--cert-identity-regexp",
+        ".*",
+        "--cert-oidc-issuer",
+        "https://github.com/login/oauth",
+    )
+    assert code == 1
+
+
+def test_wrong_artifact_identity_issuer_and_instance(
+    assets: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundle = assets / "bundle_v3.txt.sigstore"
+    identity = _identity(bundle)
+    staging = ["--staging", "--offline"]
+    right = ["--cert-identity", identity, "--cert-oidc-issuer", "https://github.com/login/oauth"]
+    cases = {
+        "wrong artifact": [
+            str(assets / "bundle_v3_alt.txt"),
+            "--bundle",
+            str(bundle),
+            *staging,
+            *right,
+        ],
+        "wrong identity": [
+            str(assets / "bundle_v3.txt"),
+            *staging,
+            "--cert-identity",
+            "mallory@example.com",
+            "--cert-oidc-issuer",
+            "https://github.com/login/oauth",
+        ],
+        "wrong issuer": [
+            str(assets / "bundle_v3.txt"),
+            *staging,
+            "--cert-identity",
+            identity,
+            "--cert-oidc-issuer",
+            "https://accounts.google.com",
+        ],
+        "wrong instance": [str(assets / "bundle_v3.txt"), "--offline", *right],
+    }
+    for case, argv in cases.items():
+        code, doc, _ = _verify(capsys, *argv)
+        assert code == 1, case
+        assert _reasons(doc), case
+
+    tampered = tmp_path / "bundle_v3.txt"
+    data = bytearray((assets / "bundle_v3.txt").read_bytes())
+    data[0] ^= 1  # one byte changed
+    tampered.write_bytes(bytes(data))
+    shutil.copy(bundle, tmp_path / "bundle_v3.txt.sigstore")
+    code, _, _ = _verify(capsys, str(tampered), *staging, *right)
+    assert code == 1
+
+
+def test_github_extensions_are_checked(assets: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    whl = str(assets / "bundle_v3_github.whl")
+    code, doc, _ = _verify(
+        capsys, whl, "--offline", "--repo", "trailofbits/rfc8785.py", "--ref", "refs/tags/v9.9.9"
+    )
+    assert code == 1
+    code, doc, _ = _verify(
+        capsys,
+        whl,
+        "--offline",
+        "--repo",
+        "trailofbits/rfc8785.py",
+        "--trigger",
+        "workflow_dispatch",
+    )
+    assert code == 1 and "not workflow_dispatch" in _reasons(doc)[0]
+
+
+# --- missing bundles, many artifacts, usage ---
+
+
+def test_many_artifacts_one_call_one_result_each(
+    assets: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copies = []
+    for i in range(6):
+        target = tmp_path / f"copy{i}.whl"
+        shutil.copy(assets / "bundle_v3_github.whl", target)
+        shutil.copy(assets / "bundle_v3_github.whl.sigstore", tmp_path / f"copy{i}.whl.sigstore")
+        copies.append(str(target))
+    unsigned = tmp_path / "unsigned.whl"
+    unsigned.write_bytes(b"PK")
+    pinned = ["--offline", "--repo", "trailofbits/rfc8785.py"]
+    code, doc, err = _verify(capsys, *copies, str(unsigned), *pinned)
+    assert code == 1
+    assert [f["rule"] for f in doc["findings"]] == ["release/attestation-missing"]  # type: ignore[index,union-attr]
+    assert "6 of 7 artifact(s) verified" in err
+    code, _, _ = _verify(capsys, *copies, str(unsigned), *pinned, "--allow-unsigned")
+    assert code == 0
+
+
+def test_identity_is_required(assets: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["verify", str(assets / "bundle_v3_github.whl"), "--offline"])
+    assert code == 2
+    assert "pin the signer" in capsys.readouterr().err
+    with pytest.raises(UsageError, match="--cert-oidc-issuer is required"):
+        build_policy(identities=["a@b"])
