@@ -23,15 +23,16 @@ from forgegate.redact import redacted_prefix
 from forgegate.registry import register
 
 # Each alternative starts with a plain literal (look-behinds come after it) and ends with an
-# empty group naming its kind, read back from ``match.lastgroup``.
+# empty group naming its kind, read back from ``match.lastgroup``. A key body never contains
+# "-----", so a BEGIN without its END does not run on to an unrelated END further down.
 _PATTERN = re.compile(
     "|".join(
         [
             r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-            r"(?P<pem_body>[\s\S]{0,16384}?)-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-            r"(?P<private_key>)",
+            r"(?P<pem_body>(?:(?!-----)[\s\S]){0,16384}?)"
+            r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?P<private_key>)",
             r"A(?<![A-Z0-9]A)(?:KIA|SIA)[0-9A-Z]{16}(?![A-Z0-9])(?P<aws>)",
-            r"g(?<![A-Za-z0-9_]g)h(?:[pousr]_[A-Za-z0-9]{36}|ithub_pat_[A-Za-z0-9_]{82})"
+            r"g(?<![A-Za-z0-9_]g)(?:h[pousr]_[A-Za-z0-9]{36}|ithub_pat_[A-Za-z0-9_]{82})"
             r"(?![A-Za-z0-9_])(?P<github>)",
             # real Slack tokens carry a numeric id first: xoxb-<digits>-...
             r"x(?<![A-Za-z0-9]x)ox[abprs]-(?=[0-9A-Za-z-]{10})[0-9]+-[0-9A-Za-z-]+(?P<slack>)",
@@ -81,7 +82,7 @@ _PREFILTERS = (
 )
 _PLAIN_NEEDLES = (b"PRIVATE KEY", b"xox", b"hooks.slack.com", b"k_live_")
 #: a URL with a password needs ``://``, then ``:`` and ``@`` before any blank or slash
-_URL_PREFILTER = re.compile(rb"://[^\s/@]{0,256}:[^\s/@]{1,256}@")
+_URL_PREFILTER = re.compile(rb"://[^\s/@]{0,1024}:[^\s/@]{1,1024}@")  # bytes: 4 per character
 
 _PLACEHOLDER_PASSWORD = re.compile(
     r"(?:password|passwd|pass|pwd|secret|changeme|example|test"
