@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+import bisect
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from forgegate.blobs import blob_id
@@ -13,6 +15,7 @@ from forgegate.globs import compile_globs
 from forgegate.model import Finding, Rule, Severity
 from forgegate.registry import register
 
+_PRINT = re.compile(r"\bprint\(")
 DEFAULT_EXEMPT = [
     "__main__.py",
     "cli.py",
@@ -58,31 +61,41 @@ def _is_main_guard(node: ast.If) -> bool:
     )
 
 
-class _Prints(ast.NodeVisitor):
-    """Collect ``print(...)`` calls outside ``if __name__ == "__main__":`` and ``def main``."""
+def print_calls(tree: ast.AST, lines: Sequence[int]) -> list[ast.Call]:
+    """``print(...)`` calls outside ``if __name__ == "__main__":`` and ``def main``.
 
-    def __init__(self) -> None:
-        self.calls: list[ast.Call] = []
+    Only subtrees whose line span holds one of ``lines`` (where ``print(`` occurs in the text)
+    are entered: most of a module is skipped, which is where the time went.
+    """
+    found: list[ast.Call] = []
 
-    def visit_If(self, node: ast.If) -> None:
-        if _is_main_guard(node):
-            for child in node.orelse:
-                self.visit(child)
-            return
-        self.generic_visit(node)
+    def holds(node: ast.AST) -> bool:
+        first = getattr(node, "lineno", None)
+        if first is None:
+            return True
+        last = getattr(node, "end_lineno", None) or first
+        index = bisect.bisect_left(lines, first)
+        return index < len(lines) and lines[index] <= last
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        if node.name != "main":
-            self.generic_visit(node)
+    def walk(nodes: Iterable[ast.AST]) -> None:
+        for node in nodes:
+            if not holds(node):
+                continue
+            if isinstance(node, ast.If) and _is_main_guard(node):
+                walk(node.orelse)
+                continue
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "main":
+                continue
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "print"
+            ):
+                found.append(node)
+            walk(ast.iter_child_nodes(node))
 
-    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        if node.name != "main":
-            self.generic_visit(node)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        if isinstance(node.func, ast.Name) and node.func.id == "print":
-            self.calls.append(node)
-        self.generic_visit(node)
+    walk([tree])
+    return found
 
 
 @register
@@ -141,8 +154,7 @@ class PrintInLibrary(FileCheck):
         except (SyntaxError, ValueError):
             calls = []  # not Python this interpreter can read (e.g. Python 2): not our call
         else:
-            visitor = _Prints()
-            visitor.visit(tree)
-            calls = [(call.lineno, call.col_offset + 1) for call in visitor.calls]
+            lines = sorted({source.line_at(m.start()) for m in _PRINT.finditer(source.text)})
+            calls = [(c.lineno, c.col_offset + 1) for c in print_calls(tree, lines)]
         self._cache.put(key, calls)
         return calls
