@@ -164,3 +164,16 @@ def test_logging_filter_on_a_handler_redacts_tracebacks() -> None:
     assert "RuntimeError: upload to https://ci:" in out and "Traceback" in out
     for secret in (URL_PASSWORD, GH, STRIPE):
         assert secret not in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "job publish has `id-token: write` but nothing signs",
+        "permissions: {id-token: read}",
+        "secrets: inherit",
+        "GITHUB_TOKEN: none",
+    ],
+)
+def test_settings_that_name_tokens_are_not_secrets(text: str) -> None:
+    assert redact(text) == text

@@ -218,9 +218,10 @@ def test_insecure_commands(make_repo: MakeRepo, capsys: pytest.CaptureFixture[st
         "  a:\n    runs-on: ubuntu-latest\n    steps:\n"
         "      - run: echo hi\n        env:\n          ACTIONS_ALLOW_UNSECURE_COMMANDS: 'false'\n"
         "      - run: echo hi\n        env:\n          ACTIONS_ALLOW_UNSECURE_COMMANDS: yes\n"
+        "      - run: echo hi\n        env:\n          ACTIONS_ALLOW_UNSECURE_COMMANDS: '1'\n"
     )
     findings = audit(make_repo, capsys, {".github/workflows/ci.yml": wf})
-    assert [n for _, n in where(findings, "insecure-commands")] == [4, 14]
+    assert [n for _, n in where(findings, "insecure-commands")] == [4, 17]  # "yes" is not true
 
 
 # --- workflow-paths in the policy ---

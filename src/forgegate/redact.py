@@ -78,6 +78,11 @@ _SECRET = re.compile(
 )
 #: values that are references or templates, not secrets
 _KEEP_VALUE = ("$", "[REDACTED", "<", "%(", "{{")
+#: words that follow "token"/"secret"/... in settings and messages without being a secret
+#: (GitHub's ``id-token: write``, ``GITHUB_TOKEN: none``, ``secret: required``)
+_KEEP_WORDS = frozenset(
+    {"read", "write", "none", "true", "false", "null", "required", "optional", "inherit"}
+)
 
 
 def _replace(match: re.Match[str]) -> str:
@@ -93,7 +98,11 @@ def _replace(match: re.Match[str]) -> str:
         value = match.string[cut : match.end()]
         quote = value[0] if value[:1] in ('"', "'") else ""
         inner = value[1:-1] if quote else value
-        if len(inner) < 3 or inner.startswith(_KEEP_VALUE):
+        if (
+            len(inner) < 3
+            or inner.startswith(_KEEP_VALUE)
+            or inner.rstrip("`'\".,;)}]").lower() in _KEEP_WORDS
+        ):
             return match.group(0)  # empty, a variable reference, a template or already masked
         return f"{kept}{quote}{MASK}{quote}"
     return kept + MASK

@@ -130,7 +130,8 @@ def build(path: str, root: Node) -> Document | None:
     if not isinstance(root, MappingNode):
         return None
     keys = {k.value for k, _ in pairs(root)}
-    if "jobs" in keys or "on" in keys:
+    # jobs make a workflow; runs an action (even with a stray `on:`, as some actions have)
+    if "jobs" in keys or ("on" in keys and "runs" not in keys):
         doc = Document(path, "workflow", root)
         for key, job in pairs(get(root, "jobs")):
             if isinstance(job, MappingNode):

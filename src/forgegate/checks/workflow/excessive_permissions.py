@@ -28,6 +28,18 @@ _WRITES = re.compile(
 )
 
 
+#: actions known not to push, release or request an OIDC token: a job made only of these and
+#: `run:` steps can be judged; any other action could use the scope, so it is not reported
+INERT_ACTIONS = (
+    "actions/checkout",
+    "actions/setup-",
+    "actions/cache",
+    "actions/upload-artifact",
+    "actions/download-artifact",
+    "./",
+)
+
+
 def _job_text(job: Job) -> str:
     parts = [text(job.uses) or ""]
     for step in job.steps:
@@ -81,16 +93,26 @@ class ExcessivePermissions(WorkflowCheck):
                 yield from self._unused_writes(job, node, source)
 
     def _blanket(self, node: Node, where: str, source: SourceFile) -> Iterator[Finding]:
-        if text(node) == "write-all":
+        blanket = text(node)
+        if blanket in ("write-all", "read-all"):
+            what = (
+                "read-write"
+                if blanket == "write-all"
+                else "read (private issues, packages, security events...)"
+            )
             yield self.at(
                 node,
-                f"{where} grants `write-all`: every scope, read-write; list the scopes it needs",
+                f"{where} grants `{blanket}`: every scope, {what}; list the scopes it needs",
                 source,
-                key=f"{where}\0write-all",
+                key=f"{where}\0{blanket}",
                 fix="permissions:\n  contents: read",
             )
 
     def _unused_writes(self, job: Job, node: MappingNode, source: SourceFile) -> Iterator[Finding]:
+        if job.uses is not None or any(
+            step.action and not step.action.startswith(INERT_ACTIONS) for step in job.steps
+        ):
+            return  # any other action may use the token's write scopes or request an OIDC token
         body = _job_text(job)
         checks = {"id-token": _OIDC, "contents": _WRITES}
         for scope, pattern in checks.items():

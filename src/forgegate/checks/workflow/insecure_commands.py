@@ -35,7 +35,9 @@ class InsecureCommands(WorkflowCheck):
             if key is None:
                 continue
             value = (text(get(env, NAME)) or "").strip().lower()
-            if value in ("false", "0", ""):
+            # the runner reads it as a boolean: "true", "1" (and "$true"); "yes" is not true.
+            # An expression may evaluate to true, so it is reported too.
+            if value not in ("true", "1", "$true") and "${{" not in value:
                 continue
             yield self.at(
                 key,

@@ -28,6 +28,9 @@ _DANGEROUS = [
     r"github\.event\.workflow_run\.(?:head_branch|display_title"
     r"|head_commit\.(?:message|author\.(?:email|name)))",
     r"github\.event\.inputs\.[A-Za-z0-9_-]+",
+    # label names: anyone who can label (or, on a fork's PR, name a label) chooses them
+    r"github\.event\.(?:pull_request|issue|discussion|changes\.new_discussion|label)"
+    r"(?:\.labels(?:\.\*|\[\d+\]))?\.name",
     r"inputs\.[A-Za-z0-9_-]+",
 ]
 _CONTEXT = re.compile(r"(?<![\w.])(?:" + "|".join(_DANGEROUS) + r")(?![\w-])")

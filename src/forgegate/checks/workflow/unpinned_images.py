@@ -31,9 +31,12 @@ class UnpinnedImages(WorkflowCheck):
             images.append((f"job {job.id} container", get(container, "image") or container))
             for name, service in pairs(job.get("services")):
                 images.append((f"job {job.id} service {name.value}", get(service, "image")))
-        if doc.kind == "action" and text(doc.get("runs", "using")) == "docker":
+        if doc.kind == "action" and (text(doc.get("runs", "using")) or "").lower() == "docker":
             image = doc.get("runs", "image")
-            if (text(image) or "").startswith("docker://"):
+            value = (text(image) or "").strip()
+            # docker://image, or an image reference with a tag or digest; a Dockerfile path has
+            # neither (it is built from the action's own sources)
+            if value.startswith("docker://") or (":" in value and "/" in value.split(":")[0]):
                 images.append(("Docker action", image))
         for where, node in images:
             if not isinstance(node, ScalarNode) or not node.value.strip():

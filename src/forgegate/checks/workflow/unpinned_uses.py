@@ -20,8 +20,8 @@ DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 
 def problem(uses: str, allowed: list[str]) -> str | None:
     """Why ``uses`` is not pinned, or ``None`` when it is (or need not be)."""
-    if uses.startswith("./"):
-        return None
+    if uses.startswith(("./", "$/")):
+        return None  # this repository (`$/` is the same repository at the same commit)
     if uses.startswith("docker://"):
         return None if DIGEST.search(uses) else "a Docker image without an @sha256: digest"
     if "${{" in uses:
