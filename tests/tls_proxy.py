@@ -8,6 +8,7 @@ the internet. The CA and the certificate are made fresh per proxy with ``cryptog
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import socket
 import ssl
@@ -99,7 +100,12 @@ class TlsProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # close() alone leaves a thread blocked in accept() holding the port open (Linux): a
+        # later loopback server on the same port number would be answered by this proxy
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
+        self._thread.join(timeout=5)
 
     def _serve(self) -> None:
         while True:
