@@ -178,7 +178,8 @@ def test_excessive_permissions(make_repo: MakeRepo, capsys: pytest.CaptureFixtur
         },
     )
     assert where(findings, "excessive-permissions") == [
-        (".github/workflows/a.yml", 3),
+        (".github/workflows/a.yml", 1),  # the workflow: no top-level block
+        (".github/workflows/a.yml", 3),  # the job that gets the default token
         (".github/workflows/b.yml", 2),
         (".github/workflows/c.yml", 3),
         (".github/workflows/c.yml", 8),

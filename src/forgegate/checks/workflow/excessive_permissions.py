@@ -63,6 +63,16 @@ class ExcessivePermissions(WorkflowCheck):
         if doc.kind != "workflow" or not doc.jobs:
             return
         top = doc.get("permissions")
+        if top is None and all(job.get("permissions") is None for job in doc.jobs):
+            first_key = next(iter(pairs(doc.root)))[0]
+            yield self.at(
+                first_key,
+                "the workflow has no top-level `permissions:`: every job without its own block "
+                "gets the repository's default token; add `permissions: {}` at the top",
+                source,
+                key="workflow\0default",
+                fix="permissions: {}",
+            )
         if top is not None:
             yield from self._blanket(top, "workflow", source)
             if isinstance(top, MappingNode):
