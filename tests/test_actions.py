@@ -212,3 +212,89 @@ def test_setup_refuses_an_unpinned_requirement(tmp_path: Path) -> None:
     )
     assert run.returncode != 0
     assert "bin" not in run.steps[0].outputs
+
+
+# --- actions/checksums and actions/verify ---
+
+
+def test_checksums_action_create_then_verify(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    dist = workspace / "dist"
+    dist.mkdir(parents=True)
+    (dist / "pkg-1.0.tar.gz").write_bytes(b"sdist")
+    (dist / "pkg-1.0-py3-none-any.whl").write_bytes(b"wheel")
+    common = {"forgegate": str(FORGEGATE), "manifest": "dist/SHA256SUMS"}
+    created = run_action(
+        REPO_ROOT / "actions" / "checksums",
+        {**common, "mode": "create", "files": "dist/*.tar.gz dist/*.whl"},
+        workspace=workspace,
+        runner_temp=tmp_path / "rt1",
+    )
+    assert created.returncode == 0, created.stderr
+    assert created.outputs["manifest"] == "dist/SHA256SUMS"
+    assert (dist / "SHA256SUMS").read_text().count("pkg-1.0") == 2
+
+    verified = run_action(
+        REPO_ROOT / "actions" / "checksums",
+        {**common, "mode": "verify", "files": "dist/*.whl dist/*.gz"},
+        workspace=workspace,
+        runner_temp=tmp_path / "rt2",
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert verified.outputs["failed"] == "false"
+
+    (dist / "pkg-1.0-py3-none-any.whl").write_bytes(b"tampered")
+    tampered = run_action(
+        REPO_ROOT / "actions" / "checksums",
+        {**common, "mode": "verify", "files": "dist/*.whl"},
+        workspace=workspace,
+        runner_temp=tmp_path / "rt3",
+    )
+    assert tampered.returncode == 1
+    assert tampered.outputs["failed"] == "true"
+    assert "::error file=pkg-1.0-py3-none-any.whl" in tampered.stdout
+
+    missing = run_action(
+        REPO_ROOT / "actions" / "checksums",
+        {**common, "mode": "verify", "files": "dist/*.nothing"},
+        workspace=workspace,
+        runner_temp=tmp_path / "rt4",
+    )
+    assert missing.returncode == 3 and "matches no file" in missing.stderr
+
+
+def test_verify_action_with_a_real_bundle(tmp_path: Path, shared_data: Path) -> None:
+    assets = shared_data / "sigstore" / "sigstore-python"
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    shutil.copy(assets / "bundle_v3_github.whl", workspace / "rfc8785.whl")
+    shutil.copy(assets / "bundle_v3_github.whl.sigstore", workspace / "rfc8785.whl.sigstore")
+    inputs = {
+        "forgegate": str(FORGEGATE),
+        "artifacts": "*.whl",
+        "repo": "trailofbits/rfc8785.py",
+        "ref-regexp": "refs/tags/v.*",
+        "offline": "true",
+    }
+    run = run_action(
+        REPO_ROOT / "actions" / "verify", inputs, workspace=workspace, runner_temp=tmp_path / "a"
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.outputs["failed"] == "false"
+
+    wrong = run_action(
+        REPO_ROOT / "actions" / "verify",
+        {**inputs, "repo": "mallory/rfc8785.py"},
+        workspace=workspace,
+        runner_temp=tmp_path / "b",
+    )
+    assert wrong.returncode == 1 and wrong.outputs["failed"] == "true"
+    assert "::error file=" in wrong.stdout
+
+    not_bool = run_action(
+        REPO_ROOT / "actions" / "verify",
+        {**inputs, "offline": "yes please"},
+        workspace=workspace,
+        runner_temp=tmp_path / "c",
+    )
+    assert not_bool.returncode == 2

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Create or verify SHA256SUMS with forgegate. Inputs arrive only through FORGEGATE_* env
+# variables; FORGEGATE_FILES is split on whitespace and each word expanded as a glob (a word
+# that matches nothing is an error: an artifact that is not there cannot be checksummed).
+set -euo pipefail
+
+: "${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
+bin="${FORGEGATE_BIN:-}"
+if [[ -z "$bin" ]]; then
+  bin="$(command -v forgegate || true)"
+fi
+if [[ -z "$bin" || ! -x "$bin" ]]; then
+  echo "::error::forgegate checksums: no forgegate executable; run actions/setup first and pass its 'bin' output as 'forgegate'" >&2
+  exit 3
+fi
+manifest="${FORGEGATE_MANIFEST:-SHA256SUMS}"
+shopt -s nullglob
+files=()
+read -ra words <<<"${FORGEGATE_FILES:-}"
+for word in "${words[@]}"; do
+  matches=($word)
+  if [[ ${#matches[@]} -eq 0 ]]; then
+    echo "::error::forgegate checksums: '$word' matches no file" >&2
+    exit 3
+  fi
+  files+=("${matches[@]}")
+done
+if [[ ${#files[@]} -eq 0 && "${FORGEGATE_MODE:-}" == "create" ]]; then
+  echo "::error::forgegate checksums: no files given" >&2
+  exit 2
+fi
+echo "manifest=$manifest" >>"$GITHUB_OUTPUT"
+
+case "${FORGEGATE_MODE:-}" in
+  create)
+    "$bin" checksums create "${files[@]}" --output "$manifest"
+    echo "failed=false" >>"$GITHUB_OUTPUT"
+    ;;
+  verify)
+    args=(checksums verify --manifest "$manifest" --format github)
+    case "${FORGEGATE_ALLOW_MISSING:-false}" in
+      true) args+=(--allow-missing-manifest) ;;
+      false) ;;
+      *)
+        echo "::error::forgegate checksums: allow-missing-manifest must be true or false" >&2
+        exit 2
+        ;;
+    esac
+    status=0
+    "$bin" "${args[@]}" "${files[@]}" || status=$?
+    if [[ $status -eq 0 ]]; then echo "failed=false" >>"$GITHUB_OUTPUT"; else echo "failed=true" >>"$GITHUB_OUTPUT"; fi
+    exit "$status"
+    ;;
+  *)
+    echo "::error::forgegate checksums: mode must be create or verify, not '${FORGEGATE_MODE:-}'" >&2
+    exit 2
+    ;;
+esac
