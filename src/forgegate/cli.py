@@ -266,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     provenance.add_parser(sub)
 
+    from forgegate.commands import sign
+
+    sign.add_parser(sub)
+
     from forgegate.commands.fix_pins import cmd_fix_pins
 
     fix = sub.add_parser("fix", help="fix findings automatically", description="Fix findings.")
