@@ -49,6 +49,7 @@ test: lint unit
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_hygiene.py
 	$(BIN)/python scripts/bench_workflows.py
+	$(BIN)/python scripts/bench_checksums.py
 
 # Re-pin what actions/setup installs (runtime dependencies + build backend), with hashes.
 requirements: $(STAMP)
