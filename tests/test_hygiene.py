@@ -103,6 +103,7 @@ def test_build_output_one_finding_per_directory(
 def test_build_output_allow(make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]) -> None:
     files: dict[str, str | bytes] = {
         "docs/build/index.html": "<html></html>\n",
+        "docs/conf.py": "project = 'demo'\n",  # makes docs/build/ Sphinx output
         ".github/forgegate.yml": (
             "rules:\n  hygiene/build-output:\n    options: {allow: ['docs/build/**']}\n"
         ),

@@ -20,7 +20,12 @@ from pathlib import Path
 
 from forgegate.atomic import write_atomic
 from forgegate.checks.hygiene.backup_files import PATTERNS as BACKUP_PATTERNS
-from forgegate.checks.hygiene.build_output import DIRECTORIES, FILE_SUFFIXES, ROOT_DIRECTORIES
+from forgegate.checks.hygiene.build_output import (
+    DIRECTORIES,
+    FILE_SUFFIXES,
+    MANIFESTS,
+    OUTPUT_DIRECTORIES,
+)
 from forgegate.checks.hygiene.root_clutter import ANYWHERE, ROOT_PATTERNS
 from forgegate.errors import UsageError
 from forgegate.files import toplevel
@@ -51,11 +56,12 @@ def _size(path: Path) -> int:
     return total
 
 
-def _reason(rel: str, name: str, is_dir: bool, depth: int) -> str | None:
+def _reason(rel: str, name: str, is_dir: bool, depth: int, in_project: bool = False) -> str | None:
     if is_dir:
         if name in DIRECTORIES or name.endswith(".egg-info"):
             return "build output or cache directory"
-        if name in ROOT_DIRECTORIES and depth <= 1:
+        # dist/ and build/ at the top, or beside a project manifest (as hygiene/build-output)
+        if name in OUTPUT_DIRECTORIES and (depth == 0 or in_project):
             return "build output directory"
         return None
     if name.endswith(FILE_SUFFIXES):
@@ -74,12 +80,13 @@ def find_targets(root: Path) -> Iterator[Target]:
         rel_dir = here.relative_to(root).as_posix()
         depth = 0 if rel_dir == "." else rel_dir.count("/") + 1
         keep: list[str] = []
+        in_project = any((here / manifest).is_file() for manifest in MANIFESTS)
         for name in sorted(dirnames):
             if name == ".git":
                 continue
             full = here / name
             rel = name if depth == 0 else f"{rel_dir}/{name}"
-            reason = _reason(rel, name, True, depth)
+            reason = _reason(rel, name, True, depth, in_project)
             if reason is not None:
                 kind = "symlink" if full.is_symlink() else "directory"
                 yield Target(rel, kind, reason, _size(full))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from forgegate.checks.base import Context, RepoCheck
@@ -24,22 +26,61 @@ DIRECTORIES = frozenset(
         ".eggs",
     }
 )
-#: directory names that hold build output only at the top of a project (``docs/build`` too)
-ROOT_DIRECTORIES = frozenset({"dist", "build"})
+#: directory names that are build output at the root, or beside a project manifest deeper down
+#: (``frontend/dist/`` next to ``frontend/package.json``), but may be source elsewhere
+#: (``tools/build/release.sh``, a ``build`` subpackage)
+OUTPUT_DIRECTORIES = frozenset({"dist", "build"})
+#: files that make their directory a project whose ``dist/`` or ``build/`` is generated
+MANIFESTS = (
+    "package.json",
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "CMakeLists.txt",
+    "build.gradle",
+    "build.gradle.kts",
+    "Makefile",
+    "conf.py",
+)
 FILE_SUFFIXES = (".pyc", ".pyo")
 
+IsProject = Callable[[str], bool]
 
-def offending_prefix(path: str) -> str | None:
-    """The directory (with a trailing ``/``) or file that makes ``path`` build output."""
+
+def offending_prefix(path: str, is_project: IsProject = lambda _dir: False) -> str | None:
+    """The directory (with a trailing ``/``) or file that makes ``path`` build output.
+
+    ``is_project(dir)`` says whether ``dir`` (``""`` for the root) holds a project manifest;
+    it is asked only about parents of ``dist``/``build`` directories below the root.
+    """
     parts = path.split("/")
     for depth, part in enumerate(parts[:-1]):
         if part in DIRECTORIES or part.endswith(".egg-info"):
             return "/".join(parts[: depth + 1]) + "/"
-        if part in ROOT_DIRECTORIES and depth <= 1:
+        if part in OUTPUT_DIRECTORIES and (depth == 0 or is_project("/".join(parts[:depth]))):
             return "/".join(parts[: depth + 1]) + "/"
     if path.endswith(FILE_SUFFIXES):
         return path
     return None
+
+
+def project_finder(root: Path, paths: Iterable[str], changed_only: bool) -> IsProject:
+    """``is_project`` for :func:`offending_prefix`: tracked manifests in a full run; in a
+    changed-only run (where ``paths`` is the diff) the manifests on disk, asked once per dir."""
+    if not changed_only:
+        projects = set()
+        for path in paths:
+            parent, _, name = path.rpartition("/")
+            if name in MANIFESTS:
+                projects.add(parent)
+        return projects.__contains__
+
+    @functools.cache
+    def on_disk(directory: str) -> bool:
+        base = root / directory
+        return any((base / name).is_file() for name in MANIFESTS)
+
+    return on_disk
 
 
 @register
@@ -66,9 +107,10 @@ class BuildOutput(RepoCheck):
 
     def check_repo(self, ctx: Context) -> Iterable[Finding]:
         allowed = compile_globs(self.options.get("allow", []))
+        is_project = project_finder(ctx.root, ctx.paths, ctx.changed_only)
         found: dict[str, int] = {}
         for path in ctx.paths:
-            prefix = offending_prefix(path)
+            prefix = offending_prefix(path, is_project)
             if prefix is not None and not allowed(path):
                 found[prefix] = found.get(prefix, 0) + 1
         for prefix, count in sorted(found.items()):

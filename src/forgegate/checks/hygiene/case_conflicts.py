@@ -12,24 +12,27 @@ from forgegate.registry import register
 
 
 def conflicts(paths: Iterable[str]) -> list[list[str]]:
-    """Groups of distinct files or directories whose paths are equal ignoring case."""
+    """Groups of sibling files or directories whose names are equal ignoring case.
+
+    A clash is reported at the level where it happens: ``Docs/a.md`` and ``docs/a.md`` are one
+    clash (``Docs`` vs ``docs``), not two; ``a/B/x`` and ``a/b/y`` clash at ``a/B`` vs ``a/b``.
+    """
     spellings: dict[str, set[str]] = defaultdict(set)
     for path in paths:
         parts = path.split("/")
         for depth in range(1, len(parts) + 1):
             prefix = "/".join(parts[:depth])
             spellings[prefix.casefold()].add(prefix)
-    groups = [sorted(s) for s in spellings.values() if len(s) > 1]
-    # report a clash once, at the shortest prefix where it appears
-    reported: list[list[str]] = []
-    seen: set[str] = set()
-    for group in sorted(groups, key=lambda g: (g[0].count("/"), g)):
-        parents = {p.rpartition("/")[0].casefold() for p in group}
-        if any(parent and parent in seen for parent in parents):
+    groups: list[list[str]] = []
+    for variants in spellings.values():
+        if len(variants) < 2:
             continue
-        seen.add(group[0].casefold())
-        reported.append(group)
-    return reported
+        # only spellings under the very same parent clash here; the others differ above
+        by_parent: dict[str, list[str]] = defaultdict(list)
+        for variant in variants:
+            by_parent[variant.rpartition("/")[0]].append(variant)
+        groups.extend(sorted(g) for g in by_parent.values() if len(g) > 1)
+    return sorted(groups)
 
 
 def clash_candidates(changed: Iterable[str], tracked: Iterable[str]) -> list[str]:
@@ -63,6 +66,15 @@ def clash_candidates(changed: Iterable[str], tracked: Iterable[str]) -> list[str
     return sorted(result)
 
 
+def _prefixes(path: str) -> Iterable[str]:
+    """``a``, ``a/b``, ``a/b/c`` for ``a/b/c``."""
+    pos = path.find("/")
+    while pos != -1:
+        yield path[:pos]
+        pos = path.find("/", pos + 1)
+    yield path
+
+
 @register
 class CaseConflicts(RepoCheck):
     rule = Rule(
@@ -77,6 +89,8 @@ class CaseConflicts(RepoCheck):
         if ctx.changed_only:
             # a clash needs both spellings: read the whole tree, report what the diff touches
             groups = conflicts(clash_candidates(ctx.paths, tracked_paths(ctx.root)))
+            touched = {prefix for path in ctx.paths for prefix in _prefixes(path)}
+            groups = [g for g in groups if touched.intersection(g)]
         else:
             groups = conflicts(ctx.paths)
         for group in groups:
