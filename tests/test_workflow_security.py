@@ -85,7 +85,9 @@ def test_template_injection_contexts() -> None:
     from forgegate.checks.workflow.template_injection import dangerous
 
     assert dangerous("github.event.pull_request.head.ref") == ["github.event.pull_request.head.ref"]
-    assert dangerous("format('{0}', github.event.commits[0].message)") == []  # index by number
+    assert dangerous("format('{0}', github.event.commits[0].message)") == [
+        "github.event.commits.*.message"
+    ]
     assert dangerous("github.event.pull_request.number") == []
     assert dangerous("github.event.inputs.tag") == ["github.event.inputs.tag"]
     assert TemplateInjection.rule.severity.label == "error"

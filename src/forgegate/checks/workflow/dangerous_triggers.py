@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from forgegate.checks.base import Context, SourceFile
-from forgegate.checks.workflow._model import Document, WorkflowCheck
-from forgegate.checks.workflow._yaml import Node, text
+from forgegate.checks.workflow._model import Document, Job, Step, WorkflowCheck
+from forgegate.checks.workflow._yaml import Node, column, line, pairs, text
 from forgegate.model import Finding, Rule, Severity
 from forgegate.registry import register
 
@@ -18,11 +18,31 @@ _HEAD = re.compile(
     r"|github\.head_ref"
     r"|github\.event\.workflow_run\.head_(?:sha|branch)"
     r"|github\.event\.workflow_run\.head_repository\.full_name"
-    r"|refs/pull/[^\s'\"]*/(?:merge|head)"
-    r"|github\.event\.number|github\.event\.pull_request\.number"
+    r"|\bpull/[^\s'\"]*/(?:merge|head)\b"
+    r"|github\.event\.number|github\.event\.pull_request\.number",
+    re.I,
 )
-# shell commands that fetch or check out the PR head
-_RUN = re.compile(r"\bgh\s+pr\s+checkout\b|\bgit\s+(?:fetch|checkout|switch|pull)\b[^\n]*")
+# shell commands that fetch or check out a ref (the PR head when _HEAD is in them)
+_GIT = re.compile(r"\bgit[ \t]+(?:\S+[ \t]+)*?(?:fetch|checkout|switch|pull|reset)\b[^\n;&|]*")
+_GH = re.compile(r"\bgh\s+pr\s+checkout\b[^\n;&|]*")
+_ENV_REF = re.compile(r"\$\{?([A-Za-z_]\w*)|\$\{\{\s*env\.([A-Za-z_][\w-]*)\s*\}\}")
+
+
+def head_env(doc: Document, job: Job | None, step: Step) -> set[str]:
+    """Names of environment variables (workflow, job or step ``env:``) set to a head ref."""
+    names: set[str] = set()
+    for env in (doc.get("env"), job.get("env") if job else None, step.get("env")):
+        for key, value in pairs(env):
+            if _HEAD.search(text(value) or ""):
+                names.add(key.value)
+    return names
+
+
+def names_head(value: str, env: set[str]) -> bool:
+    """Whether ``value`` names the PR head directly or through one of the ``env`` variables."""
+    if _HEAD.search(value):
+        return True
+    return any((m.group(1) or m.group(2)) in env for m in _ENV_REF.finditer(value))
 
 
 @register
@@ -42,28 +62,35 @@ class DangerousTriggers(WorkflowCheck):
         if doc.kind != "workflow" or not triggers:
             return
         trigger = triggers[0]
-        for step in doc.steps():
-            hits: list[tuple[Node, str]] = []
-            if step.action == "actions/checkout":
-                for name in ("ref", "repository"):
-                    node = step.with_(name)
-                    value = text(node)
-                    if node is not None and value and _HEAD.search(value):
-                        hits.append((node, f"checks out {value.strip()}"))
-            elif step.run is not None:
-                for match in _RUN.finditer(step.run.value):
-                    command = match.group(0)
-                    if command.startswith("gh") or _HEAD.search(command):
-                        hits.append((step.run, f"runs `{command.strip()}`"))
-                        break
-            for node, what in hits:
-                yield self.at(
-                    node,
-                    f"{step.label}: a {trigger} workflow {what}: the pull request's code then "
-                    "runs with this workflow's secrets and write token; split it into an "
-                    "unprivileged pull_request workflow",
-                    source,
-                    key=f"{step.job}\0{step.label}\0{what}",
-                    fix="check out the base (the default), or run the PR's code in a "
-                    "`pull_request` workflow and pass results through an artifact",
-                )
+        for job in doc.jobs:
+            for step in job.steps:
+                for row, col, what in self._offences(doc, job, step):
+                    yield self.finding(
+                        f"{step.label}: this {trigger} workflow {what}: the pull request's "
+                        "code then runs with the workflow's secrets and write token; test it "
+                        "in a `pull_request` workflow instead",
+                        source.path,
+                        row,
+                        col,
+                        key=f"{step.job}\0{step.label}\0{what}",
+                        fix="check out the base (the default), or run the PR's code in a "
+                        "`pull_request` workflow and pass results through an artifact",
+                    )
+
+    def _offences(self, doc: Document, job: Job, step: Step) -> Iterator[tuple[int, int, str]]:
+        """Where and how one step brings the PR's code in (at most once: one finding a step)."""
+        env = head_env(doc, job, step)
+        if step.action == "actions/checkout":
+            for name in ("ref", "repository"):
+                node: Node | None = step.with_(name)
+                value = (text(node) or "").strip()
+                if node is not None and value and names_head(value, env):
+                    yield line(node), column(node), f"checks out {name} {value}"
+                    return  # one finding per step
+        elif step.run is not None:
+            run = step.run.value
+            commands = [m.group(0) for m in _GH.finditer(run)]
+            commands += [m.group(0) for m in _GIT.finditer(run) if names_head(m.group(0), env)]
+            if commands:
+                first = min(commands, key=run.index).strip()
+                yield line(step.run), column(step.run), f"runs `{first}`"
