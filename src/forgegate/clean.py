@@ -111,9 +111,10 @@ def check_clean_root(
     """The directory to clean; refuses ``/``, home, and paths outside the repository."""
     if not path.is_dir():
         raise UsageError(f"{path}: not a directory")
+    from forgegate.gate import is_root_or_home
+
     resolved = path.resolve()
-    home = Path(os.path.expanduser("~")).resolve()
-    if resolved == Path(resolved.anchor) or resolved == home:
+    if is_root_or_home(resolved):
         raise UsageError(f"{resolved}: refusing to clean the filesystem root or the home directory")
     repo = toplevel(Path.cwd())
     inside = repo is not None and (resolved == repo or repo in resolved.parents)

@@ -40,6 +40,11 @@ class GateRun:
     seconds: float
 
 
+def is_root_or_home(resolved: Path) -> bool:
+    """The filesystem root or the home directory: never scanned or cleaned by accident."""
+    return resolved == Path(resolved.anchor) or resolved == Path(os.path.expanduser("~")).resolve()
+
+
 def check_root(root: Path, allow_any_root: bool = False) -> Path:
     """The directory to scan; ``/`` and the home directory only with ``--allow-any-root``."""
     if not root.exists():
@@ -47,8 +52,7 @@ def check_root(root: Path, allow_any_root: bool = False) -> Path:
     if not root.is_dir():
         raise UsageError(f"{root}: not a directory; pass the repository's root directory")
     resolved = root.resolve()
-    home = Path(os.path.expanduser("~")).resolve()
-    if not allow_any_root and (resolved == Path(resolved.anchor) or resolved == home):
+    if not allow_any_root and is_root_or_home(resolved):
         raise UsageError(
             f"{resolved}: refusing to scan the filesystem root or the home directory; "
             "pass a repository directory (or --allow-any-root if you mean it)"

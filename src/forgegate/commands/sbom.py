@@ -9,11 +9,7 @@ from typing import Any
 
 from forgegate.cli import _Parser
 from forgegate.errors import EXIT_OK, UsageError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+from forgegate.tomlcompat import tomllib
 
 
 def add_parser(sub: argparse._SubParsersAction[_Parser]) -> None:

@@ -14,7 +14,6 @@ import copy
 import datetime as dt
 import hashlib
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,11 +27,7 @@ from forgegate.errors import UsageError
 from forgegate.jsonschema_lite import jsonschema
 from forgegate.model import Severity, is_rule_id
 from forgegate.resources import policy_path
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+from forgegate.tomlcompat import tomllib
 
 REPO_POLICY_FILES = (".github/forgegate.yml", ".github/forgegate.yaml")
 

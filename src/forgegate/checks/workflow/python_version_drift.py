@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,11 +14,7 @@ from forgegate.checks.workflow._model import Document, Job, Step, WorkflowCheck
 from forgegate.checks.workflow._yaml import Node, ScalarNode, get, items
 from forgegate.model import Finding, Rule, Severity
 from forgegate.registry import register
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+from forgegate.tomlcompat import tomllib
 
 _MATRIX_REF = re.compile(r"^\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}$")
 _CPYTHON = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?$")

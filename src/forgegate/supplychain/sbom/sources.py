@@ -8,7 +8,6 @@ source pins them (requirements ``--hash``, lock files).
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -19,11 +18,7 @@ from packaging.utils import canonicalize_name
 
 from forgegate.errors import GateError, UsageError
 from forgegate.supplychain.sbom.licenses import licenses_of
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+from forgegate.tomlcompat import tomllib
 
 
 @dataclass
