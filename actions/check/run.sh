@@ -6,14 +6,9 @@ set -euo pipefail
 
 : "${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
 : "${GITHUB_STEP_SUMMARY:?GITHUB_STEP_SUMMARY is not set}"
-bin="${FORGEGATE_BIN:-}"
-if [[ -z "$bin" ]]; then
-  bin="$(command -v forgegate || true)"
-fi
-if [[ -z "$bin" || ! -x "$bin" ]]; then
-  echo "::error::forgegate check: no forgegate executable; run actions/setup first and pass its 'bin' output as 'forgegate'" >&2
-  exit 3
-fi
+# shellcheck source=../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+bin="$(forgegate_bin check)"
 sarif="${FORGEGATE_SARIF:-}"
 if [[ -z "$sarif" ]]; then
   sarif="${RUNNER_TEMP:?RUNNER_TEMP is not set}/forgegate.sarif"

@@ -5,26 +5,12 @@
 set -euo pipefail
 
 : "${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
-bin="${FORGEGATE_BIN:-}"
-if [[ -z "$bin" ]]; then
-  bin="$(command -v forgegate || true)"
-fi
-if [[ -z "$bin" || ! -x "$bin" ]]; then
-  echo "::error::forgegate checksums: no forgegate executable; run actions/setup first and pass its 'bin' output as 'forgegate'" >&2
-  exit 3
-fi
+# shellcheck source=../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+bin="$(forgegate_bin checksums)"
 manifest="${FORGEGATE_MANIFEST:-SHA256SUMS}"
-shopt -s nullglob
-files=()
-read -ra words <<<"${FORGEGATE_FILES:-}"
-for word in "${words[@]}"; do
-  matches=($word)
-  if [[ ${#matches[@]} -eq 0 ]]; then
-    echo "::error::forgegate checksums: '$word' matches no file" >&2
-    exit 3
-  fi
-  files+=("${matches[@]}")
-done
+expand_globs checksums "${FORGEGATE_FILES:-}"
+files=("${EXPANDED[@]}")
 if [[ ${#files[@]} -eq 0 && "${FORGEGATE_MODE:-}" == "create" ]]; then
   echo "::error::forgegate checksums: no files given" >&2
   exit 2

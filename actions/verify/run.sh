@@ -3,14 +3,9 @@
 set -euo pipefail
 
 : "${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
-bin="${FORGEGATE_BIN:-}"
-if [[ -z "$bin" ]]; then
-  bin="$(command -v forgegate || true)"
-fi
-if [[ -z "$bin" || ! -x "$bin" ]]; then
-  echo "::error::forgegate verify: no forgegate executable; run actions/setup first and pass its 'bin' output as 'forgegate'" >&2
-  exit 3
-fi
+# shellcheck source=../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+bin="$(forgegate_bin verify)"
 
 flag() {
   case "$2" in
@@ -23,17 +18,8 @@ flag() {
   esac
 }
 
-shopt -s nullglob
-artifacts=()
-read -ra words <<<"${FORGEGATE_ARTIFACTS:-}"
-for word in "${words[@]}"; do
-  matches=($word)
-  if [[ ${#matches[@]} -eq 0 ]]; then
-    echo "::error::forgegate verify: '$word' matches no file" >&2
-    exit 3
-  fi
-  artifacts+=("${matches[@]}")
-done
+expand_globs verify "${FORGEGATE_ARTIFACTS:-}"
+artifacts=("${EXPANDED[@]}")
 if [[ ${#artifacts[@]} -eq 0 ]]; then
   echo "::error::forgegate verify: no artifacts given" >&2
   exit 2
