@@ -3,11 +3,11 @@
 The harness creates the runner files (``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``, ``GITHUB_ENV``,
 ``GITHUB_PATH``) and directories (``GITHUB_WORKSPACE``, ``RUNNER_TEMP``), sets
 ``GITHUB_ACTION_PATH``, evaluates the ``${{ }}`` expressions the actions use (``inputs.*``,
-``steps.<id>.outputs.*``, ``env.*``, ``github.action_path``, ``github.workspace``,
-``runner.temp``, ``runner.os``) and runs each ``run:`` step with its ``shell``. Anything it does
-not understand (another expression, ``uses:``, ``if:``, an unknown input, a missing required input,
-an unsupported shell) raises :class:`HarnessError`: a test must never pass because a step was
-silently skipped.
+``steps.<id>.outputs.*``, ``env.*``, ``github.action_path``, ``github.workspace``, ``github.token``
+when the test gives one, ``runner.temp``, ``runner.os``; input defaults too) and runs each ``run:``
+step with its ``shell``. Anything it does not understand (another expression, ``uses:``, ``if:``,
+an unknown input, a missing required input, an unsupported shell) raises :class:`HarnessError`: a
+test must never pass because a step was silently skipped.
 """
 
 from __future__ import annotations
@@ -136,7 +136,9 @@ def _load(action_dir: Path) -> Any:
     raise HarnessError(f"{action_dir}: no action.yml")
 
 
-def _inputs(definition: Mapping[str, Any], given: Mapping[str, str]) -> dict[str, str]:
+def _inputs(
+    definition: Mapping[str, Any], given: Mapping[str, str], expressions: Expressions
+) -> dict[str, str]:
     declared = definition.get("inputs") or {}
     unknown = sorted(set(given) - set(declared))
     if unknown:
@@ -147,10 +149,7 @@ def _inputs(definition: Mapping[str, Any], given: Mapping[str, str]) -> dict[str
         if name in given:
             values[name] = given[name]
         elif "default" in spec:
-            default = str(spec["default"])
-            if _EXPRESSION.search(default):
-                raise HarnessError(f"input {name}: expression defaults are not supported")
-            values[name] = default
+            values[name] = expressions.render(spec["default"])
         elif spec.get("required"):
             raise HarnessError(f"required input {name} not given")
         else:
@@ -165,9 +164,11 @@ def run_action(
     workspace: Path,
     runner_temp: Path,
     env: Mapping[str, str] | None = None,
+    github_token: str | None = None,
     timeout: float = 600,
 ) -> ActionRun:
-    """Run the composite action in ``action_dir`` with ``inputs`` inside ``workspace``."""
+    """Run the composite action in ``action_dir`` with ``inputs`` inside ``workspace``;
+    ``github_token`` is what ``${{ github.token }}`` reads (unset: the expression is an error)."""
     definition = _load(action_dir)
     runs = definition.get("runs") or {}
     if runs.get("using") != "composite":
@@ -190,15 +191,19 @@ def run_action(
         "RUNNER_OS": "Linux",
         **{name: str(path) for name, path in files.items()},
     }
+    github: dict[str, str] = {"action_path": str(action_path), "workspace": str(workspace)}
+    if github_token is not None:
+        github["token"] = github_token
     contexts: dict[str, Any] = {
-        "inputs": _inputs(definition, inputs or {}),
         "steps": {},
         "env": {},
-        "github": {"action_path": str(action_path), "workspace": str(workspace)},
+        "github": github,
         "runner": {"temp": str(runner_temp), "os": "Linux"},
     }
     steps = runs.get("steps") or []
     expressions = Expressions(contexts, frozenset(str(s["id"]) for s in steps if "id" in s))
+    # defaults may read github.* and runner.* only: inputs are not known yet
+    contexts["inputs"] = _inputs(definition, inputs or {}, expressions)
     results: list[StepResult] = []
     returncode = 0
     for number, step in enumerate(steps, 1):

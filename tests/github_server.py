@@ -5,14 +5,22 @@ annotated tags, branches) and answers the routes forgegate uses the way api.gith
 
 - ``GET /repos/{owner}/{repo}/commits/{ref}``: tags (annotated ones peeled), branches, full and
   unique short SHAs; 404 for an unknown repository, 422 for an unknown ref (as GitHub does);
-- ``GET /repos/{owner}/{repo}/git/ref/{ref}`` and ``.../git/matching-refs/{ref}``.
+- ``GET /repos/{owner}/{repo}/git/ref/{ref}`` and ``.../git/matching-refs/{ref}``;
+- check runs: ``POST .../check-runs``, ``PATCH .../check-runs/{id}`` (annotations appended, at
+  most 50 per request as GitHub enforces) and ``GET .../commits/{ref}/check-runs``;
+- ``POST .../statuses/{sha}``; issue comments: ``GET/POST .../issues/{n}/comments``,
+  ``PATCH/DELETE .../issues/comments/{id}`` (on pull requests added with ``FakeRepo.pull``).
 
 Failure modes are scripted per path with :meth:`FakeGitHub.script` (404, 403 rate limit with
 ``X-RateLimit-Remaining: 0``, 429 with ``Retry-After``, 502 ...), consumed in order. Every JSON
 body the server sends is validated against the operation's response schema in
 ``shared/data/schemas/github-rest-subset.openapi.json`` ($refs resolved, OpenAPI's ``nullable``
 translated); a violation is answered with HTTP 599 and recorded in ``schema_errors``, which the
-fixture asserts empty at teardown, so the fake cannot drift from the real API's shape.
+fixture asserts empty at teardown, so the fake cannot drift from the real API's shape. Request
+bodies of POST/PATCH operations are validated against the operation's ``requestBody`` the same
+way (a violation is answered 422 and recorded). Operations the subset lacks (listing check runs
+for a ref, issue comments) are added from GitHub's REST docs in ``LOCAL_PATHS``, built on the
+subset's own component schemas, and marked ``x-forgegate-local``.
 
 Use the ``fake_github`` fixture (import it into the test module); ``fake_github.url`` is the
 base URL to hand to ``--base-url``.
@@ -43,6 +51,94 @@ from .conftest import SHARED_DATA
 SCHEMA_PATH = SHARED_DATA / "schemas" / "github-rest-subset.openapi.json"
 DOCS = "https://docs.github.com/rest"
 _SPEC_URI = "urn:github-rest-subset"
+
+
+def _json(schema: dict[str, Any], description: str = "Response") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ISSUE_COMMENT = {
+    "title": "Issue Comment (local: docs.github.com/rest/issues/comments)",
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "node_id": {"type": "string"},
+        "url": {"type": "string"},
+        "html_url": {"type": "string"},
+        "issue_url": {"type": "string"},
+        "body": {"type": "string"},
+        "user": {"$ref": "#/components/schemas/nullable-simple-user"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "author_association": {"type": "string"},
+    },
+    "required": [
+        "id",
+        "node_id",
+        "url",
+        "html_url",
+        "issue_url",
+        "user",
+        "created_at",
+        "updated_at",
+        "author_association",
+    ],
+}
+_COMMENT_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"body": {"type": "string"}},
+                "required": ["body"],
+            }
+        }
+    },
+}
+_ISSUE_COMMENT_REF = {"$ref": "#/components/schemas/x-forgegate-issue-comment"}
+#: operations forgegate uses that the shared subset lacks, transcribed from GitHub's REST docs
+LOCAL_PATHS: dict[str, Any] = {
+    "/repos/{owner}/{repo}/commits/{ref}/check-runs": {
+        "get": {
+            "x-forgegate-local": True,
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["total_count", "check_runs"],
+                        "properties": {
+                            "total_count": {"type": "integer"},
+                            "check_runs": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/check-run"},
+                            },
+                        },
+                    }
+                )
+            },
+        }
+    },
+    "/repos/{owner}/{repo}/issues/{issue_number}/comments": {
+        "get": {
+            "x-forgegate-local": True,
+            "responses": {"200": _json({"type": "array", "items": _ISSUE_COMMENT_REF})},
+        },
+        "post": {
+            "x-forgegate-local": True,
+            "requestBody": _COMMENT_BODY,
+            "responses": {"201": _json(_ISSUE_COMMENT_REF)},
+        },
+    },
+    "/repos/{owner}/{repo}/issues/comments/{comment_id}": {
+        "patch": {
+            "x-forgegate-local": True,
+            "requestBody": _COMMENT_BODY,
+            "responses": {"200": _json(_ISSUE_COMMENT_REF)},
+        },
+        "delete": {"x-forgegate-local": True, "responses": {"204": {"description": "No Content"}}},
+    },
+}
 
 
 def sha_of(seed: str) -> str:
@@ -95,6 +191,12 @@ class FakeRepo:
     #: tag name -> (commit sha, annotated tag object sha or None for a lightweight tag)
     tags: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     branches: dict[str, str] = field(default_factory=dict)
+    #: pull request numbers (their comments are issue comments)
+    pulls: set[int] = field(default_factory=set)
+
+    def pull(self, number: int) -> int:
+        self.pulls.add(number)
+        return number
 
     def commit(self, seed: str) -> str:
         sha = sha_of(f"{self.full_name}:commit:{seed}")
@@ -141,10 +243,16 @@ def _nullable(node: Any) -> Any:
 
 
 class SchemaCheck:
-    """Validates response bodies against the subset's operations (GET only)."""
+    """Validates response bodies (and request bodies) against the subset's operations, plus
+    ``LOCAL_PATHS`` for the few it lacks."""
 
     def __init__(self, path: Path = SCHEMA_PATH) -> None:
         self.spec: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        for template, operations in LOCAL_PATHS.items():
+            merged = self.spec["paths"].setdefault(template, {})
+            for method, operation in operations.items():
+                merged.setdefault(method, operation)
+        self.spec["components"]["schemas"]["x-forgegate-issue-comment"] = _ISSUE_COMMENT
         translated = _nullable(self.spec)
         resource = Resource.from_contents(translated, default_specification=DRAFT202012)
         self.registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
@@ -157,16 +265,21 @@ class SchemaCheck:
         # the most specific template wins (/git/ref/{ref} before any wider match)
         self.routes.sort(key=lambda r: -len(r[1]))
 
-    def operation(self, path: str) -> str | None:
+    def operation(self, path: str, method: str = "GET") -> str | None:
         for regex, template in self.routes:
-            if regex.match(path):
+            if regex.match(path) and method.lower() in self.spec["paths"][template]:
                 return template
         return None
 
-    def pointer(self, template: str | None, status: int) -> str:
+    @staticmethod
+    def _escaped(template: str) -> str:
+        return template.replace("~", "~0").replace("/", "~1")
+
+    def pointer(self, template: str | None, status: int, method: str = "GET") -> str:
         """JSON pointer of the schema a ``status`` answer on ``template`` must meet; errors
         the operation does not list (403/429 rate limits, 502) use GitHub's basic-error."""
-        responses = self.spec["paths"][template]["get"]["responses"] if template else {}
+        verb = method.lower()
+        responses = self.spec["paths"][template][verb]["responses"] if template else {}
         response = responses.get(str(status))
         if response is None:
             return "/components/schemas/basic-error"
@@ -174,15 +287,33 @@ class SchemaCheck:
             name = response["$ref"].rsplit("/", 1)[1]
             base = f"/components/responses/{name}"
         else:
-            escaped = template.replace("~", "~0").replace("/", "~1") if template else ""
-            base = f"/paths/{escaped}/get/responses/{status}"
+            escaped = self._escaped(template) if template else ""
+            base = f"/paths/{escaped}/{verb}/responses/{status}"
         return f"{base}/content/application~1json/schema"
 
-    def errors(self, path: str, status: int, body: Any) -> list[str]:
-        template = self.operation(path)
-        ref = f"{_SPEC_URI}#{self.pointer(template, status)}"
+    def _validate(self, pointer: str, body: Any, label: str) -> list[str]:
+        ref = f"{_SPEC_URI}#{pointer}"
         validator = jsonschema.Draft202012Validator({"$ref": ref}, registry=self.registry)
-        return [f"{path} {status}: {e.json_path}: {e.message}" for e in validator.iter_errors(body)]
+        return [f"{label}: {e.json_path}: {e.message}" for e in validator.iter_errors(body)]
+
+    def errors(self, path: str, status: int, body: Any, method: str = "GET") -> list[str]:
+        template = self.operation(path, method)
+        label = f"{path} {status}" if method == "GET" else f"{method} {path} {status}"
+        return self._validate(self.pointer(template, status, method), body, label)
+
+    def request_errors(self, path: str, method: str, body: Any) -> list[str]:
+        """Problems of a request ``body`` against the operation's ``requestBody`` schema."""
+        template = self.operation(path, method)
+        if template is None:
+            return []
+        request = self.spec["paths"][template][method.lower()].get("requestBody")
+        if request is None:
+            return []
+        pointer = (
+            f"/paths/{self._escaped(template)}/{method.lower()}"
+            "/requestBody/content/application~1json/schema"
+        )
+        return self._validate(pointer, body, f"{method} {path} request")
 
 
 @functools.cache
@@ -195,6 +326,7 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str]
+    body: Any = None
 
 
 class FakeGitHub:
@@ -203,7 +335,15 @@ class FakeGitHub:
         self.repos: dict[str, FakeRepo] = {}
         self.requests: list[Seen] = []
         self.schema_errors: list[str] = []
-        self._scripts: list[tuple[str, deque[Canned]]] = []
+        self._scripts: list[tuple[str, str | None, deque[Canned]]] = []
+        #: id -> check run as GitHub stores it (annotations accumulated in ``annotations``)
+        self.check_runs: dict[int, dict[str, Any]] = {}
+        self.annotations: dict[int, list[dict[str, Any]]] = {}
+        #: (repo full name, sha) -> statuses posted, oldest first
+        self.statuses: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        #: id -> (repo full name, issue number, comment)
+        self.comments: dict[int, tuple[str, int, dict[str, Any]]] = {}
+        self._next_id = 1000
         self._lock = threading.Lock()
         self.url = ""
 
@@ -213,26 +353,37 @@ class FakeGitHub:
         self.repos[full_name.lower()] = repo
         return repo
 
-    def script(self, path_contains: str, *answers: Canned) -> None:
-        """Answer the next requests whose path contains ``path_contains`` with ``answers``."""
+    def script(self, path_contains: str, *answers: Canned, method: str | None = None) -> None:
+        """Answer the next requests whose path contains ``path_contains`` (and, when given,
+        whose method is ``method``) with ``answers``."""
         with self._lock:
-            self._scripts.append((path_contains, deque(answers)))
+            self._scripts.append((path_contains, method, deque(answers)))
+
+    def comments_on(self, full_name: str, number: int) -> list[dict[str, Any]]:
+        return [c for repo, n, c in self.comments.values() if repo == full_name and n == number]
+
+    def runs_named(self, name: str) -> list[dict[str, Any]]:
+        return [r for r in self.check_runs.values() if r["name"] == name]
 
     def hits(self, path_contains: str) -> int:
         return sum(1 for r in self.requests if path_contains in r.path)
 
     # -- answering --------------------------------------------------------------------------
-    def _scripted(self, path: str) -> Canned | None:
+    def _scripted(self, path: str, method: str) -> Canned | None:
         with self._lock:
-            for needle, queue in self._scripts:
-                if needle in path and queue:
+            for needle, verb, queue in self._scripts:
+                if needle in path and verb in (None, method) and queue:
                     return queue.popleft()
         return None
 
-    def answer(self, path: str) -> Canned:
-        canned = self._scripted(path)
+    def answer(
+        self, path: str, method: str = "GET", body: Any = None, query: dict[str, str] | None = None
+    ) -> Canned:
+        canned = self._scripted(path, method)
         if canned is not None:
             return canned
+        if method != "GET" or path.endswith(("/check-runs", "/comments")):
+            return self._write(path, method, body, query or {})
         m = re.fullmatch(r"/repos/([^/]+)/([^/]+)/(commits|git/ref|git/matching-refs)/(.+)", path)
         if not m:
             return not_found()
@@ -258,6 +409,147 @@ class FakeGitHub:
             hit = [r for r in refs if r["ref"] == f"refs/{ref}"]
             return Canned(200, hit[0]) if hit else not_found()
         return Canned(200, [r for r in refs if r["ref"].startswith(f"refs/{ref}")])
+
+    # -- writes: check runs, statuses, issue comments ---------------------------------------
+    def _id(self) -> int:
+        with self._lock:
+            self._next_id += 1
+            return self._next_id
+
+    @staticmethod
+    def _unprocessable(message: str) -> Canned:
+        return Canned(422, {"message": message, "documentation_url": DOCS, "status": "422"})
+
+    def _write(self, path: str, method: str, body: Any, query: dict[str, str]) -> Canned:
+        m = re.fullmatch(r"/repos/([^/]+)/([^/]+)/(.+)", path)
+        repo = self.repos.get(f"{m.group(1)}/{m.group(2)}".lower()) if m else None
+        if m is None or repo is None:
+            return not_found()
+        rest, data = m.group(3), body if isinstance(body, dict) else {}
+        base = f"{self.url}/repos/{repo.full_name}"
+        if method == "POST" and rest == "check-runs":
+            if data.get("head_sha") not in repo.commits:
+                return self._unprocessable(f"No commit found for SHA: {data.get('head_sha')}")
+            run_id = self._id()
+            self.check_runs[run_id] = {"id": run_id, "repo": repo.full_name, "output": {}}
+            self.annotations[run_id] = []
+            return self._update_run(base, run_id, data, 201)
+        if (hit := re.fullmatch(r"check-runs/(\d+)", rest)) and method == "PATCH":
+            run_id = int(hit.group(1))
+            if run_id not in self.check_runs:
+                return not_found()
+            return self._update_run(base, run_id, data, 200)
+        if (hit := re.fullmatch(r"commits/(.+)/check-runs", rest)) and method == "GET":
+            sha = repo.resolve(hit.group(1))
+            if sha is None:
+                return self._unprocessable(f"No commit found for SHA: {hit.group(1)}")
+            runs = [
+                self._run_body(base, r)
+                for r in sorted(self.check_runs.values(), key=lambda r: -r["id"])
+                if r["repo"] == repo.full_name
+                and r["head_sha"] == sha
+                and query.get("check_name", r["name"]) == r["name"]
+            ]
+            return Canned(200, {"total_count": len(runs), "check_runs": runs})
+        if (hit := re.fullmatch(r"statuses/(.+)", rest)) and method == "POST":
+            sha = hit.group(1)
+            if sha not in repo.commits:
+                return self._unprocessable(f"No commit found for SHA: {sha}")
+            status = {
+                "url": f"{base}/statuses/{sha}",
+                "avatar_url": None,
+                "id": self._id(),
+                "node_id": f"SC_{sha[:8]}",
+                "state": data.get("state"),
+                "description": data.get("description"),
+                "target_url": data.get("target_url"),
+                "context": data.get("context", "default"),
+                "created_at": "2024-01-01T00:00:00Z",
+                "updated_at": "2024-01-01T00:00:00Z",
+                "creator": None,
+            }
+            self.statuses.setdefault((repo.full_name, sha), []).append(status)
+            return Canned(201, status)
+        if hit := re.fullmatch(r"issues/(\d+)/comments", rest):
+            number = int(hit.group(1))
+            if number not in repo.pulls:
+                return not_found()
+            if method == "GET":
+                return Canned(200, self.comments_on(repo.full_name, number))
+            if method == "POST":
+                comment_id = self._id()
+                comment = {
+                    "id": comment_id,
+                    "node_id": f"IC_{comment_id}",
+                    "url": f"{base}/issues/comments/{comment_id}",
+                    "html_url": f"https://github.example/{repo.full_name}/pull/{number}"
+                    f"#issuecomment-{comment_id}",
+                    "issue_url": f"{base}/issues/{number}",
+                    "body": data.get("body"),
+                    "user": None,
+                    "created_at": "2024-01-01T00:00:00Z",
+                    "updated_at": "2024-01-01T00:00:00Z",
+                    "author_association": "NONE",
+                }
+                self.comments[comment_id] = (repo.full_name, number, comment)
+                return Canned(201, comment)
+        if hit := re.fullmatch(r"issues/comments/(\d+)", rest):
+            found = self.comments.get(int(hit.group(1)))
+            if found is None or found[0] != repo.full_name:
+                return not_found()
+            if method == "PATCH":
+                found[2]["body"] = data.get("body")
+                found[2]["updated_at"] = "2024-01-02T00:00:00Z"
+                return Canned(200, found[2])
+            if method == "DELETE":
+                del self.comments[int(hit.group(1))]
+                return Canned(204)
+        return not_found()
+
+    def _update_run(self, base: str, run_id: int, data: dict[str, Any], status: int) -> Canned:
+        output = data.get("output") or {}
+        notes = output.get("annotations") or []
+        if len(notes) > 50:  # GitHub's limit, enforced the way GitHub does
+            return self._unprocessable("Only 50 annotations are allowed per request")
+        run = self.check_runs[run_id]
+        for key in ("name", "head_sha", "details_url", "conclusion", "status", "completed_at"):
+            if key in data:
+                run[key] = data[key]
+        if data.get("conclusion"):
+            run["status"] = "completed"
+        for key in ("title", "summary", "text"):
+            if key in output:
+                run["output"][key] = output[key]
+        self.annotations[run_id].extend(notes)
+        return Canned(status, self._run_body(base, run))
+
+    def _run_body(self, base: str, run: dict[str, Any]) -> dict[str, Any]:
+        run_id = run["id"]
+        done = run.get("status") == "completed"
+        return {
+            "id": run_id,
+            "node_id": f"CR_{run_id}",
+            "head_sha": run["head_sha"],
+            "external_id": None,
+            "url": f"{base}/check-runs/{run_id}",
+            "html_url": f"https://github.example/{run['repo']}/runs/{run_id}",
+            "details_url": run.get("details_url"),
+            "status": run.get("status") or "queued",
+            "conclusion": run.get("conclusion"),
+            "started_at": "2024-01-01T00:00:00Z",
+            "completed_at": run.get("completed_at") if done else None,
+            "name": run["name"],
+            "check_suite": {"id": 7},
+            "app": None,
+            "pull_requests": [],
+            "output": {
+                "title": run["output"].get("title"),
+                "summary": run["output"].get("summary"),
+                "text": run["output"].get("text"),
+                "annotations_count": len(self.annotations[run_id]),
+                "annotations_url": f"{base}/check-runs/{run_id}/annotations",
+            },
+        }
 
     def _commit(self, base: str, repo: FakeRepo, sha: str) -> dict[str, Any]:
         html = f"https://github.example/{repo.full_name}/commit/{sha}"
@@ -313,12 +605,37 @@ class FakeGitHub:
 def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
-            fake.requests.append(Seen("GET", path, dict(self.headers.items())))
-            canned = fake.answer(path)
+            self._serve("GET")
+
+        def do_POST(self) -> None:
+            self._serve("POST")
+
+        def do_PATCH(self) -> None:
+            self._serve("PATCH")
+
+        def do_DELETE(self) -> None:
+            self._serve("DELETE")
+
+        def _serve(self, method: str) -> None:
+            split = urllib.parse.urlsplit(self.path)
+            path = urllib.parse.unquote(split.path)
+            query = dict(urllib.parse.parse_qsl(split.query))
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                sent = json.loads(raw) if raw else None
+            except ValueError:
+                sent = raw.decode("utf-8", "replace")
+            fake.requests.append(Seen(method, path, dict(self.headers.items()), sent))
+            asked = fake.check.request_errors(path, method, sent) if method != "GET" else []
+            if asked:
+                fake.schema_errors.extend(asked)
+                canned = Canned(422, {"message": "Invalid request", "documentation_url": DOCS})
+            else:
+                canned = fake.answer(path, method, sent, query)
             status, body = canned.status, canned.body
             if body is not None:
-                problems = fake.check.errors(path, status, body)
+                problems = fake.check.errors(path, status, body, method)
                 if problems:
                     fake.schema_errors.extend(problems)
                     status, body = 599, {"message": "fake GitHub broke the schema"}

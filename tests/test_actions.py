@@ -12,8 +12,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from . import github_server
 from .action_harness import HarnessError, run_action
 from .conftest import REPO_ROOT, MakeRepo
+from .github_server import FakeGitHub
+
+fake_github = github_server.fake_github
 
 FORGEGATE = Path(sys.executable).with_name("forgegate")
 #: what a checkout of forgegate does not have (the action is copied from this working tree)
@@ -127,6 +131,59 @@ def test_inputs_reach_the_script_only_as_data(make_repo: MakeRepo, tmp_path: Pat
     code, *_ = _check(workspace, tmp_path, only=f"hygiene$(touch {marker})")
     assert code == 2  # forgegate refuses the unknown family
     assert not marker.exists()
+
+
+# --- actions/report ---
+
+
+def test_report_publishes_the_check_report_and_a_sticky_comment(
+    make_repo: MakeRepo, tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    workspace = make_repo(PROBLEMS)
+    code, outputs, *_ = _check(workspace, tmp_path, **{"fail-on": "warning"})
+    assert code == 1 and Path(outputs["json"]).is_file()
+    repo = fake_github.add_repo("octo/app")
+    repo.pull(5)
+    head = repo.commit("head")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 5, "head": {"sha": head}}}))
+    token = "ghs" + "_" + "Ab1" * 12
+    run = run_action(
+        REPO_ROOT / "actions" / "report",
+        {"forgegate": str(FORGEGATE), "report": outputs["json"], "pr-comment": "true"},
+        workspace=workspace,
+        runner_temp=tmp_path / "rt-report",
+        github_token=token,
+        env={
+            "GITHUB_API_URL": fake_github.url,
+            "GITHUB_REPOSITORY": "octo/app",
+            "GITHUB_SHA": "0" * 40,  # the merge commit: the PR head from the event wins
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_TOKEN": "",
+        },
+    )
+    assert run.returncode == 0, run.stderr
+    assert token not in run.stdout + run.stderr
+    [check] = fake_github.runs_named("forgegate findings")
+    assert check["head_sha"] == head and check["conclusion"] == "failure"
+    paths = {a["path"] for a in fake_github.annotations[check["id"]]}
+    assert {"src/app.py.orig", "docs/notes.md~"} <= paths
+    [comment] = fake_github.comments_on("octo/app", 5)
+    assert "<!-- forgegate:report:forgegate findings -->" in comment["body"]
+
+
+def test_report_without_a_token_fails(make_repo: MakeRepo, tmp_path: Path) -> None:
+    workspace = make_repo(PROBLEMS)
+    _, outputs, *_ = _check(workspace, tmp_path)
+    run = run_action(
+        REPO_ROOT / "actions" / "report",
+        {"forgegate": str(FORGEGATE), "report": outputs["json"], "token": ""},
+        workspace=workspace,
+        runner_temp=tmp_path / "rt-report",
+        env={"GITHUB_REPOSITORY": "octo/app", "GITHUB_SHA": "a" * 40},
+    )
+    assert run.returncode == 3
+    assert "GitHub was not told" in run.stderr
 
 
 # --- the harness itself ---

@@ -11,7 +11,7 @@ import pytest
 from forgegate.cli import main
 from forgegate.errors import GateError
 from forgegate.fixes.pins import find_uses, plan, rewrite
-from forgegate.github import refs
+from forgegate.github import retry
 from forgegate.github.refs import RefNotFound, RefResolver
 
 from . import github_server
@@ -42,7 +42,7 @@ def no_token(monkeypatch: pytest.MonkeyPatch) -> None:
 def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Waits the resolver would take, recorded instead of slept."""
     waits: list[float] = []
-    monkeypatch.setattr(refs, "_sleep", waits.append)
+    monkeypatch.setattr(retry, "_sleep", waits.append)
     return waits
 
 

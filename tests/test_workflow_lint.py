@@ -140,7 +140,10 @@ def test_stamped_commit_carries_the_actions() -> None:
     )
     if shallow.returncode != 0 or shallow.stdout.strip() == "true":
         pytest.skip("SKIPPED LOUDLY: no full git history here to look the stamped commit up in")
-    for path in ("actions/setup/install.sh", "actions/check/run.sh", "requirements/action.txt"):
+    workflow = (REPO_ROOT / ".github" / "workflows" / "pr-gate.yml").read_text()
+    scripts = set(re.findall(r"\.forgegate-action/(\S+)", workflow))
+    assert {"actions/setup/install.sh", "actions/check/run.sh"} <= scripts
+    for path in sorted(scripts | {"requirements/action.txt"}):
         proc = subprocess.run(
             ["git", "-C", str(REPO_ROOT), "cat-file", "-e", f"{sha.group(1)}:{path}"],
             capture_output=True,

@@ -14,20 +14,10 @@ if [[ -z "$sarif" ]]; then
   sarif="${RUNNER_TEMP:?RUNNER_TEMP is not set}/forgegate.sarif"
 fi
 
-is_true() {
-  case "$1" in
-    true | True | TRUE | 1 | yes) return 0 ;;
-    false | False | FALSE | 0 | no | "") return 1 ;;
-    *)
-      echo "::error::forgegate check: '$1' is not a boolean (use true or false)" >&2
-      exit 2
-      ;;
-  esac
-}
-
 manifest="${RUNNER_TEMP:?RUNNER_TEMP is not set}/forgegate-run.json"
+report="$RUNNER_TEMP/forgegate.json"
 
-args=(check "${FORGEGATE_PATH:-.}" --format github --sarif "$sarif"
+args=(check "${FORGEGATE_PATH:-.}" --format github --sarif "$sarif" --json "$report"
   --summary "$GITHUB_STEP_SUMMARY" --github-output "$GITHUB_OUTPUT" --run-manifest "$manifest")
 [[ -n "${FORGEGATE_POLICY:-}" ]] && args+=(--policy "$FORGEGATE_POLICY")
 [[ -n "${FORGEGATE_ONLY:-}" ]] && args+=(--only "$FORGEGATE_ONLY")
@@ -37,5 +27,5 @@ args=(check "${FORGEGATE_PATH:-.}" --format github --sarif "$sarif"
 if is_true "${FORGEGATE_STRICT:-false}"; then args+=(--strict); fi
 if is_true "${FORGEGATE_CHANGED_ONLY:-false}"; then args+=(--changed-only); fi
 
-echo "run-manifest=$manifest" >>"$GITHUB_OUTPUT"
+printf 'run-manifest=%s\njson=%s\n' "$manifest" "$report" >>"$GITHUB_OUTPUT"
 exec "$bin" "${args[@]}"

@@ -24,14 +24,7 @@ case "${FORGEGATE_MODE:-}" in
     ;;
   verify)
     args=(checksums verify --manifest "$manifest" --format github)
-    case "${FORGEGATE_ALLOW_MISSING:-false}" in
-      true) args+=(--allow-missing-manifest) ;;
-      false) ;;
-      *)
-        echo "::error::forgegate checksums: allow-missing-manifest must be true or false" >&2
-        exit 2
-        ;;
-    esac
+    if is_true "${FORGEGATE_ALLOW_MISSING:-false}"; then args+=(--allow-missing-manifest); fi
     status=0
     "$bin" "${args[@]}" "${files[@]}" || status=$?
     if [[ $status -eq 0 ]]; then echo "failed=false" >>"$GITHUB_OUTPUT"; else echo "failed=true" >>"$GITHUB_OUTPUT"; fi

@@ -1,5 +1,17 @@
-# Shared by the composite actions' scripts (sourced, not run): finding the forgegate executable
-# and expanding glob inputs. Inputs arrive only through environment variables.
+# Shared by the composite actions' scripts (sourced, not run): boolean inputs, finding the
+# forgegate executable and expanding glob inputs. Inputs arrive only through environment variables.
+
+# is_true VALUE: a boolean input; anything but true/false (and their spellings) is exit 2.
+is_true() {
+  case "$1" in
+    true | True | TRUE | 1 | yes) return 0 ;;
+    false | False | FALSE | 0 | no | "") return 1 ;;
+    *)
+      echo "::error::forgegate: '$1' is not a boolean (use true or false)" >&2
+      exit 2
+      ;;
+  esac
+}
 
 # forgegate_bin ACTION: the executable from FORGEGATE_BIN or PATH, else exit 3 with an annotation.
 forgegate_bin() {

@@ -7,17 +7,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 bin="$(forgegate_bin verify)"
 
-flag() {
-  case "$2" in
-    true) args+=("$1") ;;
-    false | "") ;;
-    *)
-      echo "::error::forgegate verify: '$2' is not a boolean (use true or false)" >&2
-      exit 2
-      ;;
-  esac
-}
-
 expand_globs verify "${FORGEGATE_ARTIFACTS:-}"
 artifacts=("${EXPANDED[@]}")
 if [[ ${#artifacts[@]} -eq 0 ]]; then
@@ -31,8 +20,8 @@ args=(verify "${artifacts[@]}" --format github)
 [[ -n "${FORGEGATE_REF_REGEXP:-}" ]] && args+=(--ref-regexp "$FORGEGATE_REF_REGEXP")
 [[ -n "${FORGEGATE_IDENTITY:-}" ]] && args+=(--cert-identity "$FORGEGATE_IDENTITY")
 [[ -n "${FORGEGATE_ISSUER:-}" ]] && args+=(--cert-oidc-issuer "$FORGEGATE_ISSUER")
-flag --offline "${FORGEGATE_OFFLINE:-false}"
-flag --allow-unsigned "${FORGEGATE_ALLOW_UNSIGNED:-false}"
+if is_true "${FORGEGATE_OFFLINE:-false}"; then args+=(--offline); fi
+if is_true "${FORGEGATE_ALLOW_UNSIGNED:-false}"; then args+=(--allow-unsigned); fi
 
 status=0
 "$bin" "${args[@]}" || status=$?

@@ -270,6 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sign.add_parser(sub)
 
+    from forgegate.commands import report
+
+    report.add_parser(sub)
+
     from forgegate.commands.fix_pins import cmd_fix_pins
 
     fix = sub.add_parser("fix", help="fix findings automatically", description="Fix findings.")
@@ -329,7 +333,8 @@ def _write(path: Path | None, text: str) -> None:
 
 
 def add_report_options(p: argparse.ArgumentParser, fail_on: bool = True) -> None:
-    """--format, --output, --sarif, --summary, --github-output, --fail-on: every gate command."""
+    """--format, --output, --sarif, --json, --summary, --github-output, --fail-on: every gate
+    command."""
     p.add_argument(
         "--format",
         choices=("text", "json", "sarif", "github"),
@@ -343,6 +348,12 @@ def add_report_options(p: argparse.ArgumentParser, fail_on: bool = True) -> None
         help="write the report here (atomically) instead of stdout",
     )
     p.add_argument("--sarif", type=Path, metavar="FILE", help="also write SARIF 2.1.0 here")
+    p.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="also write the JSON report here (what `forgegate report github` publishes)",
+    )
     p.add_argument(
         "--summary",
         type=Path,
@@ -373,6 +384,8 @@ def emit_reports(args: argparse.Namespace, run: GateRun) -> None:
         run.outcome.fail_on = args.fail_on
     if args.sarif is not None:
         _write(args.sarif, renderer("sarif")(run))
+    if args.json is not None:
+        _write(args.json, renderer("json")(run))
     if args.summary is not None:
         from forgegate.report.summary import append_summary
 

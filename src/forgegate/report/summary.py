@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 MAX_ROWS = 50
 
 
-def _cell(text: str) -> str:
+def markdown_cell(text: str) -> str:
     """Escape what would break a Markdown table cell or start HTML."""
     return (
         text.replace("\\", "\\\\")
@@ -64,7 +64,8 @@ def render_summary(run: GateRun) -> str:
                 else f.rule_id
             )
             lines.append(
-                f"| {f.severity.label} | {rule} | `{_cell(str(f.location))}` | {_cell(f.message)} |"
+                f"| {f.severity.label} | {rule} | `{markdown_cell(str(f.location))}` "
+                f"| {markdown_cell(f.message)} |"
             )
         if len(ranked) > MAX_ROWS:
             lines += ["", f"… and {len(ranked) - MAX_ROWS} more (see the SARIF or JSON report)."]
