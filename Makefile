@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_workflows.py
 	$(BIN)/python scripts/bench_checksums.py
 	$(BIN)/python scripts/bench_verify.py
+	$(BIN)/python scripts/bench_audit.py
 
 # Re-pin what actions/setup installs (runtime dependencies + build backend), with hashes.
 requirements: $(STAMP)

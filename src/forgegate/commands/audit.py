@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import sys
 import tempfile
@@ -40,6 +41,20 @@ def add_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--lock", type=Path, metavar="FILE", help="uv.lock, poetry.lock, pylock.toml"
     )
     parser.add_argument("--path", type=Path, metavar="DIR", help="audit an installed environment")
+    parser.add_argument(
+        "--vuln-db",
+        type=Path,
+        metavar="PATH",
+        help="offline OSV database: a directory or zip of OSV records (JSON or YAML), e.g. the "
+        "PyPA advisory database or OSV's PyPI/all.zip; indexed once, cached by content hash",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("forgegate", "pip-audit"),
+        default="forgegate",
+        help="with --vuln-db: match in process (default, fast), or run pip-audit against a "
+        "loopback OSV API that serves the database",
+    )
     parser.add_argument("--service", choices=("pypi", "osv"), default="pypi")
     parser.add_argument("--osv-url", metavar="URL", help="OSV API query URL (default: api.osv.dev)")
     parser.add_argument(
@@ -89,15 +104,20 @@ def smallest_fix(current: str, vulns: Sequence[Vulnerability]) -> str | None:
     return str(max(needed)) if needed else None
 
 
-def _line_of(path: Path, name: str) -> int | None:
+@functools.lru_cache(maxsize=16)
+def _lines(path: Path) -> tuple[str, ...]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        return tuple(path.read_text(encoding="utf-8").splitlines())
     except (OSError, UnicodeDecodeError):
-        return None
-    pattern = re.compile(
-        rf"^\s*{re.escape(name).replace('-', '[-_.]')}\s*(?:\[|==|===|>=|~=|@|;|$)", re.I
-    )
-    for number, line in enumerate(lines, 1):
+        return ()
+
+
+@functools.lru_cache(maxsize=4096)
+def _line_of(path: Path, name: str) -> int | None:
+    """The line of ``path`` that names the requirement ``name`` (any spelling of it)."""
+    spelled = "[-_.]+".join(re.escape(part) for part in re.split(r"[-_.]+", name))
+    pattern = re.compile(rf"^\s*{spelled}\s*(?:\[|==|===|>=|~=|@|;|$)", re.I)
+    for number, line in enumerate(_lines(path), 1):
         if pattern.match(line):
             return number
     return None
@@ -155,35 +175,118 @@ def _lock_requirements(lock: Path, directory: Path) -> Path:
     return target
 
 
-def cmd_audit(args: argparse.Namespace) -> int:
-    from forgegate.cli import emit_reports
-    from forgegate.gate import external_run
-    from forgegate.policy.loader import load_policy
-    from forgegate.supplychain.audit import pip_audit_command, run_pip_audit, service_label
+def _pinned(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """(name, version) of every dependency of the chosen source, read by forgegate."""
+    from forgegate.supplychain.sbom.sources import from_environment, from_lock, from_requirements
 
-    chosen = sum(bool(x) for x in (args.requirement, args.lock, args.path))
-    if chosen != 1:
-        raise UsageError("audit one source: -r FILE (repeatable), --lock FILE or --path DIR")
-    label = service_label(args.service, args.osv_url)
+    if args.lock is not None:
+        packages = from_lock(args.lock)
+    elif args.path is not None:
+        packages = from_environment(args.path)
+    else:
+        packages = [p for req in args.requirement for p in from_requirements(req)]
+    from forgegate.supplychain.osv.ranges import parse
+
+    # versions as pip-audit reports them: PEP 440 normal form where there is one
+    return sorted({(p.name, str(parse(p.version) or p.version)) for p in packages})
+
+
+def _via_pip_audit(
+    args: argparse.Namespace, service: str, osv_url: str | None, label: str
+) -> list[AuditedDependency]:
+    from forgegate.supplychain.audit import pip_audit_command, run_pip_audit
+
     with tempfile.TemporaryDirectory(prefix="forgegate-audit-") as tmp:
         requirements = list(args.requirement)
-        where = requirements[0] if requirements else (args.lock or args.path)
-        for req in requirements:
-            if not req.is_file():
-                raise UsageError(f"{req}: no such requirements file")
         if args.lock is not None:
-            if not args.lock.is_file():
-                raise UsageError(f"{args.lock}: no such lock file")
             requirements = [_lock_requirements(args.lock, Path(tmp))]
         argv = pip_audit_command(
             requirements=requirements,
             path=args.path,
-            service=args.service,
-            osv_url=args.osv_url,
+            service=service,
+            osv_url=osv_url,
             resolve=args.resolve,
         )
-        deps = run_pip_audit(argv, label)
-    findings = findings_for(deps, where)
+        return run_pip_audit(argv, label)
+
+
+def _offline(
+    args: argparse.Namespace,
+) -> tuple[list[AuditedDependency], dict[str, float], str]:
+    """Audit against --vuln-db; exit 3 when the database cannot decide for a dependency."""
+    from forgegate.errors import GateError
+    from forgegate.supplychain.osv.database import load_index
+
+    index, cached = load_index(args.vuln_db)
+    for problem in index.problems:
+        if problem.broken:
+            print(f"forgegate: warning: --vuln-db {problem}", file=sys.stderr)
+    tolerated = sorted(p.record for p in index.problems if not p.broken)
+    if tolerated:
+        print(
+            f"forgegate: note: {len(tolerated)} record(s) of --vuln-db fail the OSV schema only "
+            f"where matching never looks (GIT ranges, id prefixes) and are used: "
+            f"{', '.join(tolerated[:10])}{' ...' if len(tolerated) > 10 else ''}",
+            file=sys.stderr,
+        )
+    label = (
+        f"the offline OSV database {args.vuln_db} ({len(index.records)} advisories, index "
+        f"{index.digest[:12]}{' cached' if cached else ' built'})"
+    )
+    scores: dict[str, float] = {}
+    if args.engine == "forgegate":
+        from forgegate.supplychain.osv.local_audit import audit
+
+        deps, scores, undecided = audit(index, _pinned(args))
+    else:
+        from forgegate.supplychain.osv.local_audit import cvss_score
+        from forgegate.supplychain.osv.server import OsvServer
+
+        with OsvServer(index) as server:
+            deps = _via_pip_audit(args, "osv", server.url, label)
+        undecided = server.undecided
+        by_id = {str(r["id"]): r for r in index.records}
+        for dep in deps:
+            for vuln in dep.vulns:
+                found = [cvss_score(by_id[i]) for i in (vuln.id, *vuln.aliases) if i in by_id]
+                known = [s for s in found if s is not None]
+                if known:
+                    scores[vuln.id] = max(known)
+    if undecided:
+        shown = "; ".join(undecided[:5]) + (
+            f"; and {len(undecided) - 5} more" if len(undecided) > 5 else ""
+        )
+        raise GateError(
+            f"the offline database cannot decide for every dependency ({shown}); fix or "
+            "remove the named records, or update the database"
+        )
+    return deps, scores, label
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from forgegate.cli import emit_reports
+    from forgegate.gate import external_run
+    from forgegate.policy.loader import load_policy
+    from forgegate.supplychain.audit import service_label
+
+    chosen = sum(bool(x) for x in (args.requirement, args.lock, args.path))
+    if chosen != 1:
+        raise UsageError("audit one source: -r FILE (repeatable), --lock FILE or --path DIR")
+    for req in args.requirement:
+        if not req.is_file():
+            raise UsageError(f"{req}: no such requirements file")
+    if args.lock is not None and not args.lock.is_file():
+        raise UsageError(f"{args.lock}: no such lock file")
+    where = args.requirement[0] if args.requirement else (args.lock or args.path)
+    scores: dict[str, float] = {}
+    if args.vuln_db is not None:
+        if args.osv_url or args.service != "pypi" or args.resolve:
+            raise UsageError("--vuln-db answers offline: drop --service, --osv-url and --resolve")
+        deps, scores, label = _offline(args)
+    else:
+        label = service_label(args.service, args.osv_url)
+        deps = _via_pip_audit(args, args.service, args.osv_url, label)
+    findings = findings_for(deps, where, scores)
     policy = load_policy(Path.cwd(), args.policy)
     run = external_run(Path.cwd(), policy, findings, ["deps"], baseline_path=args.baseline)
     level = args.fail_on

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from forgegate.errors import EXIT_GATE, EXIT_OK, GateError, UsageError
-from forgegate.github.checks import ANNOTATION_CAP, GitHubPublisher, build_annotations
-from forgegate.github.refs import api_url
 from forgegate.redact import redact
 from forgegate.report import github_summary as texts
+from forgegate.report.github_summary import ANNOTATION_CAP
 
 REPORT_VERSION = 1
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z")
@@ -160,6 +159,10 @@ def cmd_report_github(args: argparse.Namespace) -> int:
             "${{ github.token }}`; GitHub was not told"
         )
         return EXIT_GATE
+    # PyGithub is imported only when GitHub is written to: every other command starts faster
+    from forgegate.github.checks import GitHubPublisher, build_annotations
+    from forgegate.github.refs import api_url
+
     publisher = GitHubPublisher(api_url(args.base_url), token, token_env=args.token_env)
     details = args.details_url or _run_url(env)
     ok = True

@@ -26,8 +26,6 @@ T = TypeVar("T")
 
 #: GitHub accepts at most 50 annotations per create/update request
 BATCH = 50
-#: annotations sent per check run at most (20 requests); the rest are counted in the summary
-ANNOTATION_CAP = 1000
 LEVELS = {"note": "notice", "warning": "warning", "error": "failure"}
 #: what the workflow's ``permissions:`` block must grant, per kind of write
 CHECKS = "checks: write"

@@ -16,6 +16,8 @@ SEVERITIES = ("error", "warning", "note")
 ACCEPTED = ("baselined", "suppressed", "waived")
 #: rows in the "top findings" table of the summary and the comment
 TOP_FINDINGS = 20
+#: annotations sent per check run at most (20 requests); the rest are counted in the summary
+ANNOTATION_CAP = 1000
 #: GitHub's limits: check run output.summary / a commit status description
 SUMMARY_LIMIT = 65535
 DESCRIPTION_LIMIT = 140

@@ -15,5 +15,5 @@ class VulnerableDependency(MetaCheck):
         severity=Severity.ERROR,
         summary="A pinned or installed dependency has a published vulnerability (PyPA advisory "
         "database, OSV, GitHub advisories).",
-        offline=False,
+        offline=True,  # with --vuln-db
     )

@@ -124,7 +124,7 @@ def from_requirements(path: Path) -> list[Package]:
         if not version:
             raise GateError(
                 f"{req.filename}:{req.line_number}: {req.line.strip()!r} is not pinned with ==; "
-                "an SBOM lists exact versions (compile a lock with pip-compile or uv)"
+                "exact versions are needed (compile a lock with pip-compile or uv)"
             )
         hashes = []
         for option in req.hash_options:
