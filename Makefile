@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_checksums.py
 	$(BIN)/python scripts/bench_verify.py
 	$(BIN)/python scripts/bench_audit.py
+	$(BIN)/python scripts/bench_sbom.py
 
 # Re-pin what actions/setup installs (runtime dependencies + build backend), with hashes.
 requirements: $(STAMP)

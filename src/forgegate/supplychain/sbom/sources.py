@@ -84,7 +84,7 @@ def from_environment(path: Path | None = None) -> list[Package]:
         if canonical in packages:
             continue  # the first on the path wins, as at import time
         requires = []
-        for line in dist.requires or []:
+        for line in meta.get_all("Requires-Dist") or []:  # dist.requires re-parses
             try:
                 req = Requirement(line)
             except InvalidRequirement:
