@@ -24,7 +24,10 @@ import tomllib
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = Path(".github/forgegate-release.json")
 #: workflows whose ``forgegate-ref`` / ``forgegate-repository`` input defaults are stamped
-STAMPED_WORKFLOWS = (Path(".github/workflows/pr-gate.yml"),)
+STAMPED_WORKFLOWS = (
+    Path(".github/workflows/pr-gate.yml"),
+    Path(".github/workflows/release-gate.yml"),
+)
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _INPUT_DEFAULT = r"(?m)^(      {name}:\n(?:        .*\n)*?        default: )(\S+)$"
 
@@ -73,7 +76,11 @@ def problems(root: Path) -> list[str]:
     if not _SHA.match(str(record.get("sha", ""))):
         found.append(f"{RECORD}: sha {record.get('sha')!r} is not a full commit SHA")
     for rel in STAMPED_WORKFLOWS:
-        text = (root / rel).read_text(encoding="utf-8")
+        try:
+            text = (root / rel).read_text(encoding="utf-8")
+        except OSError as err:
+            found.append(f"{rel}: cannot read the workflow ({err.strerror})")
+            continue
         for name, key in (("forgegate-ref", "sha"), ("forgegate-repository", "repository")):
             value = read_input_default(text, name)
             if value != record.get(key):
@@ -99,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sha is required (or --check)")
     try:
         stamp(args.root, args.sha, args.repository)
-    except ValueError as err:
+    except (ValueError, OSError) as err:
         print(f"stamp_release: {err}", file=sys.stderr)
         return 2
     return 0

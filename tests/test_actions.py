@@ -8,6 +8,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -355,3 +356,39 @@ def test_verify_action_with_a_real_bundle(tmp_path: Path, shared_data: Path) -> 
         runner_temp=tmp_path / "c",
     )
     assert not_bool.returncode == 2
+
+
+# --- actions/sign (signing itself needs Fulcio and Rekor: only up to the signer here) ---
+
+
+def test_sign_action_checks_inputs_and_needs_an_oidc_token(
+    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    workspace = tmp_path / "ws"
+    (workspace / "dist").mkdir(parents=True)
+    (workspace / "dist" / "pkg-1.0.tar.gz").write_bytes(b"sdist")
+    statement = "slsa-provenance-v1-example.actions-workflow.json"
+    shutil.copy(shared_data / "schemas" / statement, workspace / "dist" / "provenance.json")
+
+    def sign(runner: str, **inputs: str) -> Any:
+        return run_action(
+            REPO_ROOT / "actions" / "sign",
+            {"forgegate": str(FORGEGATE), **inputs},
+            workspace=workspace,
+            runner_temp=tmp_path / runner,
+        )
+
+    no_token = sign("a", files="dist/*.tar.gz")
+    assert no_token.returncode == 3
+    assert "id-token: write" in no_token.stderr
+    assert not (workspace / "dist" / "pkg-1.0.tar.gz.sigstore.json").exists()
+    not_statement = sign("b", files="dist/*.tar.gz", dsse="true")
+    assert not_statement.returncode == 2 and "not JSON" in not_statement.stderr
+    statement_ok = sign("c", files="dist/provenance.json", dsse="true")
+    assert (
+        statement_ok.returncode == 3
+    )  # the statement passed its checks; only the token is missing
+    assert sign("d", files="dist/*.zip").returncode == 3  # a glob that matches nothing
+    assert sign("e", files="dist/*.tar.gz", staging="maybe").returncode == 2

@@ -173,6 +173,8 @@ def test_logging_filter_on_a_handler_redacts_tracebacks() -> None:
         "permissions: {id-token: read}",
         "secrets: inherit",
         "GITHUB_TOKEN: none",
+        # sigstore's message when the job lacks id-token: write
+        "no OIDC token: GitHub: missing or insufficient OIDC token permissions",
     ],
 )
 def test_settings_that_name_tokens_are_not_secrets(text: str) -> None:

@@ -63,3 +63,37 @@ def test_cli_refuses_an_existing_bundle(artifact: Path, capsys: pytest.CaptureFi
     assert main(["sign", str(artifact), "--identity-token", "x.y.z"]) == 2
     assert bundle.read_text() == '{"keep": true}'
     assert "--overwrite" in capsys.readouterr().err
+
+
+# --- --dsse: in-toto statements, checked before any signing ---
+
+
+def test_dsse_plan_accepts_real_provenance_statements(shared_data: Path) -> None:
+    from sigstore.dsse import Statement
+
+    for name in (
+        "slsa-provenance-v1-example.actions-workflow.json",
+        "slsa-provenance-v1-example.slsa-github-actions-workflow.json",
+    ):
+        statement = shared_data / "schemas" / name
+        (item,) = plan([statement], overwrite=True, dsse=True)
+        assert item.statement == statement.read_bytes()
+        assert Statement(item.statement)._inner.predicate_type == "https://slsa.dev/provenance/v1"
+
+
+def test_dsse_refuses_what_is_not_a_statement(
+    artifact: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(UsageError, match="not JSON"):
+        plan([artifact], dsse=True)
+    other = tmp_path / "sbom.json"
+    other.write_text('{"bomFormat": "CycloneDX"}')
+    with pytest.raises(UsageError, match="not an in-toto statement"):
+        plan([other], dsse=True)
+    empty = tmp_path / "empty.intoto.json"
+    empty.write_text('{"_type": "https://in-toto.io/Statement/v1", "subject": []}')
+    with pytest.raises(UsageError, match="no subject"):
+        plan([empty], dsse=True)
+    # the CLI says so before it looks for a token (exit 2, not 3)
+    assert main(["sign", "--dsse", str(other)]) == 2
+    assert "not an in-toto statement" in capsys.readouterr().err

@@ -108,6 +108,7 @@ def test_stamp_check_catches_a_disagreement(tmp_path: Path) -> None:
     for rel in (
         ".github/forgegate-release.json",
         ".github/workflows/pr-gate.yml",
+        ".github/workflows/release-gate.yml",
         "pyproject.toml",
     ):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -128,7 +129,8 @@ def test_stamp_check_catches_a_disagreement(tmp_path: Path) -> None:
 
 
 def test_stamped_commit_carries_the_actions() -> None:
-    """The commit pr-gate.yml checks out exists in our history and has the scripts it runs."""
+    """The commit the reusable workflows check out exists in our history and has the scripts
+    they run."""
     record = (REPO_ROOT / ".github" / "forgegate-release.json").read_text()
     sha = re.search(r'"sha": "([0-9a-f]{40})"', record)
     assert sha
@@ -140,9 +142,11 @@ def test_stamped_commit_carries_the_actions() -> None:
     )
     if shallow.returncode != 0 or shallow.stdout.strip() == "true":
         pytest.skip("SKIPPED LOUDLY: no full git history here to look the stamped commit up in")
-    workflow = (REPO_ROOT / ".github" / "workflows" / "pr-gate.yml").read_text()
-    scripts = set(re.findall(r"\.forgegate-action/(\S+)", workflow))
-    assert {"actions/setup/install.sh", "actions/check/run.sh"} <= scripts
+    scripts: set[str] = set()
+    for name in ("pr-gate.yml", "release-gate.yml"):
+        workflow = (REPO_ROOT / ".github" / "workflows" / name).read_text()
+        scripts |= set(re.findall(r"\.forgegate-action/(\S+)", workflow))
+    assert {"actions/setup/install.sh", "actions/check/run.sh", "actions/sign/run.sh"} <= scripts
     for path in sorted(scripts | {"requirements/action.txt"}):
         proc = subprocess.run(
             ["git", "-C", str(REPO_ROOT), "cat-file", "-e", f"{sha.group(1)}:{path}"],

@@ -102,6 +102,7 @@ def _replace(match: re.Match[str]) -> str:
             len(inner) < 3
             or inner.startswith(_KEEP_VALUE)
             or inner.rstrip("`'\".,;)}]").lower() in _KEEP_WORDS
+            or (not quote and inner.endswith(":") and inner[:-1].isalpha())  # prose: "GitHub:"
         ):
             return match.group(0)  # empty, a variable reference, a template or already masked
         return f"{kept}{quote}{MASK}{quote}"
