@@ -1,4 +1,5 @@
-"""Workflow rules: injection, triggers, permissions, images, credentials, swallowed failures."""
+"""Workflow rules: permissions, images, credentials, swallowed failures (injection and triggers:
+test_workflow_injection.py)."""
 
 from __future__ import annotations
 
@@ -6,150 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from forgegate.checks.base import SourceFile
-from forgegate.checks.workflow._model import documents
-from forgegate.checks.workflow.template_injection import TemplateInjection
 from forgegate.cli import main
 
 from .conftest import MakeRepo
 from .test_workflow_rules import SHA, audit, where
 
 CO = f"actions/checkout@{SHA}"
-
-
-# --- workflow/template-injection ---
-
-TRIAGE = f"""\
-on:
-  issues:
-    types: [opened]
-  issue_comment:
-permissions: {{}}
-jobs:
-  triage:
-    runs-on: ubuntu-latest
-    steps:
-      - name: greet
-        run: |
-          echo "thanks"
-          echo "New issue: ${{{{ github.event.issue.title }}}}"
-      - name: safe
-        env:
-          TITLE: ${{{{ github.event.issue.title }}}}
-        run: echo "$TITLE"
-      - name: branch
-        run: echo ${{{{ github.head_ref }}}} -- ${{{{ toJSON(github.event['comment']['body']) }}}}
-      - id: extract
-        run: echo "title=${{{{ github.event.issue.body }}}}" >> "$GITHUB_OUTPUT"
-      - run: echo ${{{{ steps.extract.outputs.title }}}}
-      - uses: actions/github-script@{SHA}
-        with:
-          script: |
-            const body = "${{{{ github.event.comment.body }}}}"
-      - run: echo "${{{{ github.event.issue.number }}}} ${{{{ env.SAFE }}}}"
-"""
-
-
-def test_template_injection(make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]) -> None:
-    findings = audit(make_repo, capsys, {".github/workflows/triage.yml": TRIAGE})
-    found = [f for f in findings if f["rule"] == "workflow/template-injection"]
-    assert [(f["line"], f["column"]) for f in found] == [
-        (13, 28),
-        (19, 19),
-        (19, 45),
-        (21, 26),
-        (22, 19),
-        (26, 27),
-    ]
-    assert "github.event.issue.title" in found[0]["message"]
-    assert "carries github.event.issue.body" in found[4]["message"]
-
-
-def test_template_injection_inputs_in_composite_action(
-    make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]
-) -> None:
-    action = (
-        "name: a\ndescription: a\ninputs:\n  version:\n    description: v\n"
-        "runs:\n  using: composite\n  steps:\n"
-        "    - shell: bash\n      run: pip install pkg==${{ inputs.version }}\n"
-        "    - shell: bash\n      env:\n        V: ${{ inputs.version }}\n"
-        '      run: pip install "pkg==$V"\n'
-    )
-    findings = audit(make_repo, capsys, {"action.yml": action})
-    assert where(findings, "template-injection") == [("action.yml", 10)]
-
-
-def test_template_injection_contexts() -> None:
-    text = "on: push\njobs: {}\n"
-    assert documents(SourceFile("x.yml", text.encode(), text))  # parses
-    from forgegate.checks.workflow.template_injection import dangerous
-
-    assert dangerous("github.event.pull_request.head.ref") == ["github.event.pull_request.head.ref"]
-    assert dangerous("format('{0}', github.event.commits[0].message)") == [
-        "github.event.commits.*.message"
-    ]
-    assert dangerous("github.event.pull_request.number") == []
-    assert dangerous("github.event.inputs.tag") == ["github.event.inputs.tag"]
-    assert TemplateInjection.rule.severity.label == "error"
-
-
-# --- workflow/dangerous-triggers ---
-
-PWN = f"""\
-on:
-  pull_request_target:
-    types: [opened, synchronize]
-permissions:
-  contents: read
-jobs:
-  test:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: {CO}
-        with:
-          ref: ${{{{ github.event.pull_request.head.sha }}}}
-          persist-credentials: false
-      - run: npm install && npm test
-      - run: |
-          gh pr checkout ${{{{ github.event.pull_request.number }}}}
-  label:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: {CO}
-        with:
-          persist-credentials: false
-"""
-
-
-def test_dangerous_triggers(make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]) -> None:
-    findings = audit(make_repo, capsys, {".github/workflows/pr.yml": PWN})
-    assert where(findings, "dangerous-triggers") == [
-        (".github/workflows/pr.yml", 12),
-        (".github/workflows/pr.yml", 15),
-    ]
-
-
-def test_head_checkout_on_pull_request_is_fine(
-    make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]
-) -> None:
-    safe = PWN.replace("pull_request_target:", "pull_request:")
-    findings = audit(make_repo, capsys, {".github/workflows/pr.yml": safe})
-    assert where(findings, "dangerous-triggers") == []
-
-
-def test_workflow_run_head_checkout(
-    make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]
-) -> None:
-    wf = (
-        'on:\n  workflow_run:\n    workflows: ["CI"]\n    types: [completed]\n'
-        "permissions: {}\njobs:\n  report:\n    runs-on: ubuntu-latest\n"
-        "    permissions: {contents: read}\n    steps:\n"
-        f"      - uses: {CO}\n        with:\n"
-        "          ref: ${{ github.event.workflow_run.head_sha }}\n"
-        "          persist-credentials: false\n"
-    )
-    findings = audit(make_repo, capsys, {".github/workflows/report.yml": wf})
-    assert where(findings, "dangerous-triggers") == [(".github/workflows/report.yml", 13)]
 
 
 # --- workflow/excessive-permissions ---
