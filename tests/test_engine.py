@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -109,14 +108,14 @@ def test_unreadable_file_is_reported_not_fatal(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = make_repo({"secret.txt": "TODO\n", "ok.txt": "TODO\n"})
-    real_open = builtins.open
+    real_read = engine._read
 
-    def fake_open(file: Any, *args: Any, **kwargs: Any) -> Any:
-        if str(file).endswith("secret.txt"):
-            raise PermissionError(13, "Permission denied")
-        return real_open(file, *args, **kwargs)
+    def fake_read(path: str, size: int) -> bytes:
+        if path.endswith("secret.txt"):
+            raise PermissionError(13, "Permission denied")  # root ignores chmod 000
+        return real_read(path, size)
 
-    monkeypatch.setattr(engine, "open", fake_open, raising=False)
+    monkeypatch.setattr(engine, "_read", fake_read)
     result = scan(root, [SeenFiles()], jobs=1)
     assert [(s.path, s.reason) for s in result.skipped] == [("secret.txt", "unreadable")]
     assert [f.location.path for f in result.findings] == ["ok.txt"]
@@ -127,13 +126,13 @@ def test_each_file_is_read_at_most_once(
 ) -> None:
     root = make_repo({"a.py": "TODO\n", "b.py": "x\n", "c.md": "not wanted\n"})
     opened: list[str] = []
-    real_open = builtins.open
+    real_read = engine._read
 
-    def counting_open(file: Any, *args: Any, **kwargs: Any) -> Any:
-        opened.append(os.path.basename(str(file)))
-        return real_open(file, *args, **kwargs)
+    def counting_read(path: str, size: int) -> bytes:
+        opened.append(os.path.basename(path))
+        return real_read(path, size)
 
-    monkeypatch.setattr(engine, "open", counting_open, raising=False)
+    monkeypatch.setattr(engine, "_read", counting_read)
     scan(root, [SeenFiles(), AlsoPython()], jobs=1)
     assert sorted(opened) == ["a.py", "b.py"]
 
@@ -266,3 +265,19 @@ def test_symlinked_directory_is_not_descended(tmp_path: Path) -> None:
     result = scan(tmp_path, [check], jobs=1)
     assert check.seen == ["real/x.py"]
     assert ("etc-link", "symlink") in {(s.path, s.reason) for s in result.skipped}
+
+
+def test_read_returns_whole_files_of_every_size(tmp_path: Path) -> None:
+    """The unbuffered read takes the lstat size as a hint only: a file that grew is read to
+    its end, an empty one is empty."""
+    for size in (0, 1, 4095, 1 << 20, (1 << 20) + 3):
+        path = tmp_path / f"f{size}"
+        data = os.urandom(size)
+        path.write_bytes(data)
+        assert engine._read(str(path), size) == data
+        assert engine._read(str(path), max(0, size - 7)) == data  # grew since lstat
+        assert engine._read(str(path), size + 10) == data  # shrank
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "f1")
+    with pytest.raises(OSError):
+        engine._read(str(link), 1)  # never followed

@@ -57,7 +57,10 @@ def _translate(pattern: str) -> str:
 
 def compile_globs(patterns: Iterable[str]) -> Callable[[str], bool]:
     """One matcher for many patterns; a path matches when any pattern does."""
-    parts = [_translate(p) for p in patterns if p.strip()]
+    given = [p for p in patterns if p.strip()]
+    if any(p.strip() in ("*", "**", "**/*") for p in given):
+        return lambda _path: True  # matches everything: no regex per path
+    parts = [_translate(p) for p in given]
     if not parts:
         return lambda _path: False
     regex = re.compile("(?:" + "|".join(parts) + r")\Z", re.DOTALL)

@@ -18,11 +18,14 @@ def conflicts(paths: Iterable[str]) -> list[list[str]]:
     clash (``Docs`` vs ``docs``), not two; ``a/B/x`` and ``a/b/y`` clash at ``a/B`` vs ``a/b``.
     """
     spellings: dict[str, set[str]] = defaultdict(set)
+    seen: set[str] = set()
     for path in paths:
-        parts = path.split("/")
-        for depth in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:depth])
-            spellings[prefix.casefold()].add(prefix)
+        spellings[path.casefold()].add(path)
+        parent = path.rpartition("/")[0]
+        while parent and parent not in seen:  # each directory once, not once per file in it
+            seen.add(parent)
+            spellings[parent.casefold()].add(parent)
+            parent = parent.rpartition("/")[0]
     groups: list[list[str]] = []
     for variants in spellings.values():
         if len(variants) < 2:
