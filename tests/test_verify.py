@@ -258,6 +258,35 @@ def test_github_extensions_are_checked(assets: Path, capsys: pytest.CaptureFixtu
     assert code == 1 and "not workflow_dispatch" in _reasons(doc)[0]
 
 
+def test_signer_repo_pins_the_workflow_and_the_source_repository(
+    assets: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--signer-repo/--signer-workflow pin the identity (a reusable workflow signs for its
+    caller); --repo is then the source repository the certificate's extensions must name. The
+    real bundle's signer and source are the same repository, which exercises both halves."""
+    whl = str(assets / "bundle_v3_github.whl")
+    base = ["--offline", "--signer-repo", "trailofbits/rfc8785.py"]
+    code, _, err = _verify(
+        capsys, whl, *base, "--repo", "trailofbits/rfc8785.py",
+        "--signer-workflow", ".github/workflows/release.yml", "--ref-regexp", "refs/tags/v.*",
+    )  # fmt: skip
+    assert code == 0, err
+    code, doc, _ = _verify(capsys, whl, *base, "--repo", "mallory/rfc8785.py")
+    assert code == 1 and "signed in trailofbits/rfc8785.py, not mallory" in _reasons(doc)[0]
+    code, doc, _ = _verify(
+        capsys, whl, *base, "--repo", "trailofbits/rfc8785.py",
+        "--signer-workflow", ".github/workflows/release-gate.yml",
+    )  # fmt: skip
+    assert code == 1 and "identity" in _reasons(doc)[0]
+    code, doc, _ = _verify(
+        capsys, whl, "--offline", "--repo", "trailofbits/rfc8785.py",
+        "--signer-repo", "forgegate/forgegate",
+    )  # fmt: skip
+    assert code == 1
+    assert _verify(capsys, whl, "--offline", "--signer-repo", "x/y")[0] == 2
+    assert _verify(capsys, whl, "--offline", "--repo", "a/b", "--signer-workflow", "w.yml")[0] == 2
+
+
 # --- missing bundles, many artifacts, usage ---
 
 

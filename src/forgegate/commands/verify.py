@@ -39,6 +39,17 @@ def add_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     who.add_argument("--ref-regexp", metavar="RE", help="with --repo: e.g. refs/tags/v.*")
     who.add_argument("--trigger", metavar="EVENT", help="with --repo: e.g. push, release")
     who.add_argument(
+        "--signer-repo",
+        metavar="OWNER/NAME",
+        help="with --repo: the repository of the reusable workflow that signed (its certificate "
+        "names that workflow; --repo is then checked as the source repository)",
+    )
+    who.add_argument(
+        "--signer-workflow",
+        metavar="PATH",
+        help="with --signer-repo: the reusable workflow, e.g. .github/workflows/release-gate.yml",
+    )
+    who.add_argument(
         "--deny-self-hosted-runners",
         action="store_true",
         help="with --repo: the signing job must have run on a GitHub-hosted runner",
@@ -73,6 +84,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         ref=args.ref,
         ref_regexp=args.ref_regexp,
         trigger=args.trigger,
+        signer_repo=args.signer_repo,
+        signer_workflow=args.signer_workflow,
         deny_self_hosted=args.deny_self_hosted_runners,
     )
     verifier = make_verifier(args.staging, args.offline, args.trusted_root)

@@ -34,6 +34,7 @@ OID_TRIGGER = ObjectIdentifier("1.3.6.1.4.1.57264.1.2")
 OID_REPOSITORY = ObjectIdentifier("1.3.6.1.4.1.57264.1.5")
 OID_REF = ObjectIdentifier("1.3.6.1.4.1.57264.1.6")
 OID_RUNNER_ENVIRONMENT = ObjectIdentifier("1.3.6.1.4.1.57264.1.11")
+OID_SOURCE_REPOSITORY_URI = ObjectIdentifier("1.3.6.1.4.1.57264.1.12")
 
 logging.getLogger("sigstore").setLevel(logging.ERROR)  # "TUF ... offline mode" on every run
 
@@ -104,8 +105,12 @@ class GitHubExtensions:
         ref_regexp: str | None = None,
         trigger: str | None = None,
         deny_self_hosted: bool = False,
+        require_repository: bool = False,
     ) -> None:
         self.repository = repository
+        #: the identity does not name the repository (a reusable workflow signed): an extension
+        #: must, or nothing ties the artifact to it
+        self.require_repository = require_repository
         self.ref = ref
         self.ref_regexp = re.compile(ref_regexp) if ref_regexp else None
         self.trigger = trigger
@@ -117,6 +122,12 @@ class GitHubExtensions:
         repository = _extension(cert, OID_REPOSITORY)
         if repository is not None and repository.lower() != self.repository.lower():
             raise VerificationError(f"signed in {repository}, not {self.repository}")
+        source = _extension(cert, OID_SOURCE_REPOSITORY_URI)
+        wanted = f"https://github.com/{self.repository}".lower()
+        if source is not None and source.lower() != wanted:
+            raise VerificationError(f"built from {source}, not {wanted}")
+        if self.require_repository and repository is None and source is None:
+            raise VerificationError("the certificate does not name the source repository")
         ref = _extension(cert, OID_REF)
         if ref is not None and self.ref is not None and ref != self.ref:
             raise VerificationError(f"signed at ref {ref}, not {self.ref}")
@@ -144,8 +155,41 @@ def build_policy(
     ref_regexp: str | None = None,
     trigger: str | None = None,
     deny_self_hosted: bool = False,
+    signer_repo: str | None = None,
+    signer_workflow: str | None = None,
 ) -> VerificationPolicy:
-    """The identity policy; refuses to verify without one (a bundle proves nothing unpinned)."""
+    """The identity policy; refuses to verify without one (a bundle proves nothing unpinned).
+
+    With ``signer_repo`` the certificate's identity is a reusable workflow of that repository
+    (its ref is the workflow's, so any), and ``repo`` is where it ran: the certificate's source
+    repository extensions must name it — as ``gh attestation verify --signer-repo`` does.
+    """
+    if (signer_repo or signer_workflow) and not repo:
+        raise UsageError("--signer-repo/--signer-workflow need --repo (the source repository)")
+    if signer_workflow and not signer_repo:
+        raise UsageError("--signer-workflow needs --signer-repo")
+    if signer_repo and repo:
+        if identities or identity_regexp:
+            raise UsageError("--signer-repo builds the identity; drop --cert-identity*")
+        for name, value in (("--repo", repo), ("--signer-repo", signer_repo)):
+            if not re.fullmatch(r"[\w.-]+/[\w.-]+", value):
+                raise UsageError(f"{name} {value!r} is not OWNER/NAME")
+        if ref and ref_regexp:
+            raise UsageError("use --ref or --ref-regexp, not both")
+        path = (
+            re.escape(signer_workflow.lstrip("/"))
+            if signer_workflow
+            else r"\.github/workflows/[^@]+"
+        )
+        pattern = rf"https://github\.com/{re.escape(signer_repo)}/{path}@.+"
+        return AllOf(
+            [
+                IdentityRegexp(pattern, issuer or GITHUB_ISSUER),
+                GitHubExtensions(
+                    repo, ref, ref_regexp, trigger, deny_self_hosted, require_repository=True
+                ),
+            ]
+        )
     if repo:
         if identities or identity_regexp:
             raise UsageError("--repo builds the identity; do not combine it with --cert-identity*")
