@@ -392,3 +392,78 @@ def test_sign_action_checks_inputs_and_needs_an_oidc_token(
     )  # the statement passed its checks; only the token is missing
     assert sign("d", files="dist/*.zip").returncode == 3  # a glob that matches nothing
     assert sign("e", files="dist/*.tar.gz", staging="maybe").returncode == 2
+
+
+# --- actions/vuln-audit and actions/sbom ---
+
+
+def _vuln_db(shared_data: Path, target: Path) -> Path:
+    shutil.copytree(
+        shared_data / "advisory-db" / "vulns" / "requests", target / "vulns" / "requests"
+    )
+    return target
+
+
+def test_vuln_audit_action_offline(
+    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORGEGATE_CACHE_DIR", str(tmp_path / "cache"))
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "requirements.txt").write_text("requests==2.19.0\n")
+    db = _vuln_db(shared_data, tmp_path / "db")
+
+    def audit(runner: str, **inputs: str) -> Any:
+        return run_action(
+            REPO_ROOT / "actions" / "vuln-audit",
+            {"forgegate": str(FORGEGATE), "vuln-db": str(db), **inputs},
+            workspace=workspace,
+            runner_temp=tmp_path / runner,
+        )
+
+    found = audit("a")  # auto: requirements.txt
+    assert found.returncode == 1, found.stderr
+    assert found.outputs["failed"] == "true" and int(found.outputs["findings"]) == 2
+    assert (
+        "::error file=requirements.txt,line=1" in found.stdout and "PYSEC-2018-28" in found.stdout
+    )
+    sarif = json.loads(Path(found.outputs["sarif"]).read_text())
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {"deps/vulnerable-dependency"}
+    assert "deps/vulnerable-dependency" in found.summary
+
+    (workspace / "requirements.txt").write_text("requests==2.32.3\n")
+    clean = audit("b", requirements="requirements.txt")
+    assert clean.returncode == 0 and clean.outputs["failed"] == "false"
+
+    (workspace / "requirements.txt").unlink()
+    nothing = audit("c")
+    assert nothing.returncode == 0 and "nothing to audit" in nothing.stdout
+    assert audit("d", auto="false").returncode == 2
+    assert audit("e", requirements="missing-*.txt").returncode == 3
+
+
+def test_sbom_action_writes_a_valid_sbom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from forgegate.supplychain.sbom.bom import validate_json
+
+    from .test_sbom import UV_LOCK
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "uv.lock").write_text(UV_LOCK)
+
+    def sbom(runner: str, **inputs: str) -> Any:
+        return run_action(
+            REPO_ROOT / "actions" / "sbom",
+            {"forgegate": str(FORGEGATE), **inputs},
+            workspace=workspace,
+            runner_temp=tmp_path / runner,
+        )
+
+    made = sbom("a", lock="uv.lock", output="dist/sbom.cdx.json")
+    assert made.returncode == 0, made.stderr
+    path = workspace / made.outputs["sbom"]
+    validate_json(path.read_text())
+    assert "requests" in {c["name"] for c in json.loads(path.read_text())["components"]}
+    assert sbom("b").returncode == 2
+    assert sbom("c", lock="uv.lock", environment=".venv").returncode == 2  # one source
