@@ -10,30 +10,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from forgegate.checks.base import Context, FileCheck, SourceFile
+from forgegate.checks.dockerfile import PATTERNS, logical_line
 from forgegate.model import Finding, Rule, Severity
 from forgegate.registry import register
 
 _INSTRUCTION = re.compile(r"^[ \t]*(COPY|ADD)[ \t]+", re.I | re.M)
 _FLAG = re.compile(r"--([a-z-]+)(?:=(\S*))?")
-
-
-def _logical_line(text: str, start: int) -> tuple[str, int]:
-    """The instruction starting at ``start`` with ``\\`` continuations joined (and its end)."""
-    out: list[str] = []
-    pos = start
-    while True:
-        end = text.find("\n", pos)
-        end = len(text) if end == -1 else end
-        line = text[pos:end]
-        if line.rstrip().endswith("\\"):
-            out.append(line.rstrip()[:-1])
-            pos = end + 1
-            if pos >= len(text):
-                break
-            continue
-        out.append(line)
-        break
-    return " ".join(out), end
 
 
 def sources(args: str) -> Iterator[str] | None:
@@ -72,7 +54,7 @@ class DockerfileMissingSource(FileCheck):
         summary="A COPY or ADD in a Dockerfile names a file that is not in the repository, so "
         "the image build fails (or silently uses a stale file).",
     )
-    patterns = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "Containerfile")
+    patterns = PATTERNS
     needles = (b"COPY", b"ADD", b"copy", b"add")
     options_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
@@ -99,7 +81,7 @@ class DockerfileMissingSource(FileCheck):
         contexts = self._contexts(source, ctx.root)
         text = source.text
         for match in _INSTRUCTION.finditer(text):
-            args, _ = _logical_line(text, match.end())
+            args, _ = logical_line(text, match.end())
             operands = sources(args)
             if operands is None:
                 continue

@@ -162,8 +162,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise GateError(f"{path}: not valid TOML: {err}") from None
 
 
-def from_lock(path: Path) -> list[Package]:
-    """uv.lock, poetry.lock or pylock.toml (PEP 751), by file name."""
+def lock_entries(path: Path) -> list[dict[str, Any]]:
+    """The package tables of uv.lock, poetry.lock or pylock.toml (PEP 751), by file name."""
     doc = _read_toml(path)
     name = path.name
     if name == "uv.lock" or name == "poetry.lock":
@@ -174,10 +174,22 @@ def from_lock(path: Path) -> list[Package]:
         raise UsageError(
             f"{path}: not a lock file forgegate reads (uv.lock, poetry.lock, pylock.toml)"
         )
+    return [e for e in entries if isinstance(e, dict) and "name" in e and "version" in e]
+
+
+def lock_versions(path: Path) -> dict[str, set[str]]:
+    """Canonical name -> every version the lock pins (a uv lock may hold several per name)."""
+    found: dict[str, set[str]] = {}
+    for entry in lock_entries(path):
+        found.setdefault(canonicalize_name(entry["name"]), set()).add(str(entry["version"]))
+    return found
+
+
+def from_lock(path: Path) -> list[Package]:
+    """uv.lock, poetry.lock or pylock.toml (PEP 751), by file name."""
+    entries = lock_entries(path)
     packages: dict[str, Package] = {}
     for entry in entries:
-        if not isinstance(entry, dict) or "name" not in entry or "version" not in entry:
-            continue
         source = entry.get("source") or {}
         if isinstance(source, dict) and (source.get("editable") or source.get("virtual")):
             continue  # the project itself (uv), not a dependency
