@@ -203,3 +203,67 @@ def test_sbom_stale(
     message = found[0][2]
     assert f"{first} 0.0.1" in message and "left-pad" in message
     assert sorted(locked)[-1] in message and "forgegate sbom --lock uv.lock" in message
+
+
+# --- drift/python-version ---
+
+
+def test_python_versions_outside_requires_python(
+    make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {
+        "pyproject.toml": '[project]\nname = "d"\nversion = "1"\nrequires-python = ">=3.10"\n'
+        "classifiers = [\n"
+        '  "Programming Language :: Python :: 3.9",\n'
+        '  "Programming Language :: Python :: 3.12",\n]\n',
+        ".python-version": "3.8\n",
+        "tox.ini": "[tox]\nenvlist = py39, py310, py311\n",
+        "noxfile.py": 'import nox\n\n@nox.session(python=["3.9", "3.12"])\ndef tests(s): ...\n',
+        "Dockerfile": f"FROM python:3.9-slim@{DIGEST}\nFROM python:3.12-slim@{DIGEST}\n",
+    }
+    found = drift(make_repo, capsys, files, "python-version")
+    assert [(p, line) for p, line, _ in found] == [
+        (".python-version", 1),
+        ("Dockerfile", 1),
+        ("noxfile.py", 3),
+        ("pyproject.toml", 6),
+        ("tox.ini", 2),
+    ]
+    assert all("3.8" in m or "3.9" in m for _, _, m in found)
+    without = {**files, "pyproject.toml": '[project]\nname = "d"\nversion = "1"\n'}
+    assert drift(make_repo, capsys, without, "python-version") == []  # no reference: silent
+
+
+# --- drift/tool-versions ---
+
+PRE_COMMIT = """\
+repos:
+  - repo: https://github.com/astral-sh/ruff-pre-commit
+    rev: v0.6.9
+    hooks: [{id: ruff}]
+  - repo: https://github.com/pre-commit/mirrors-mypy
+    rev: v1.11.2
+    hooks: [{id: mypy}]
+  - repo: https://github.com/psf/black-pre-commit-mirror
+    rev: 24.8.0
+    hooks: [{id: black}]
+  - repo: local
+    hooks: [{id: x, name: x, entry: x, language: system}]
+"""
+
+
+def test_tool_versions(make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        ".pre-commit-config.yaml": PRE_COMMIT,
+        "pyproject.toml": '[project]\nname = "d"\nversion = "1"\n'
+        '[project.optional-dependencies]\ndev = ["ruff==0.6.9", "mypy==1.10.0"]\n'
+        '[dependency-groups]\nlint = ["black>=24"]\n',
+        "requirements-dev.txt": "mypy==1.11.2  # matches\nblack==23.12.1 --hash=sha256:00\n",
+    }
+    found = drift(make_repo, capsys, files, "tool-versions")
+    assert [(p, line) for p, line, _ in found] == [
+        (".pre-commit-config.yaml", 6),
+        (".pre-commit-config.yaml", 9),
+    ]
+    assert "mypy 1.11.2 but pyproject.toml optional-dependencies.dev pins 1.10.0" in found[0][2]
+    assert "black 24.8.0 but requirements-dev.txt pins 23.12.1" in found[1][2]

@@ -2,7 +2,9 @@
 
 from forgegate.checks.drift import (
     lock_stale,
+    python_version,
     sbom_stale,
+    tool_versions,
     unhashed_requirements,
     unpinned_base_image,
     version_string,
@@ -10,7 +12,9 @@ from forgegate.checks.drift import (
 
 __all__ = [
     "lock_stale",
+    "python_version",
     "sbom_stale",
+    "tool_versions",
     "unhashed_requirements",
     "unpinned_base_image",
     "version_string",
