@@ -417,3 +417,19 @@ def test_audit_offline_refuses_online_options_and_broken_records(
 def test_shipped_osv_schema_is_the_shared_one(shared_data: Path) -> None:
     shipped = json.loads(database.SCHEMA.read_text())
     assert shipped == json.loads((shared_data / "schemas" / "osv-schema.json").read_text())
+
+
+def test_malformed_lock_and_requirements_name_the_file(
+    pinned: Path, shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(small_db(shared_data, tmp_path / "db", ("requests",)))
+    lock = tmp_path / "uv.lock"
+    lock.write_text('version = 1\n[[package]]\nname = "requests"\nversion = \n')
+    code, _, err = _run(capsys, "--lock", str(lock), "--vuln-db", db)
+    assert code == 3 and "uv.lock" in err and "not valid TOML" in err
+    pinned.write_text("requests==2.19.0\n--only-binary :all: --frobnicate\n")
+    code, _, err = _run(capsys, "-r", str(pinned), "--vuln-db", db)
+    assert code == 3 and f"{pinned.name}:2" in err and "cannot parse" in err
+    pinned.write_text("requests>=2.19\n")
+    code, _, err = _run(capsys, "-r", str(pinned), "--vuln-db", db)
+    assert code == 3 and "not pinned with ==" in err
