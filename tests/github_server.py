@@ -28,6 +28,7 @@ base URL to hand to ``--base-url``.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import json
@@ -137,6 +138,35 @@ LOCAL_PATHS: dict[str, Any] = {
             "responses": {"200": _json(_ISSUE_COMMENT_REF)},
         },
         "delete": {"x-forgegate-local": True, "responses": {"204": {"description": "No Content"}}},
+    },
+    # docs.github.com/rest/repos/repos#create-an-attestation
+    "/repos/{owner}/{repo}/attestations": {
+        "post": {
+            "x-forgegate-local": True,
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["bundle"],
+                            "properties": {
+                                "bundle": {
+                                    "type": "object",
+                                    "properties": {
+                                        "mediaType": {"type": "string"},
+                                        "verificationMaterial": {"type": "object"},
+                                        "dsseEnvelope": {"type": "object"},
+                                    },
+                                }
+                            },
+                        }
+                    }
+                }
+            },
+            "responses": {
+                "201": _json({"type": "object", "properties": {"id": {"type": "integer"}}})
+            },
+        }
     },
 }
 
@@ -343,6 +373,8 @@ class FakeGitHub:
         self.statuses: dict[tuple[str, str], list[dict[str, Any]]] = {}
         #: id -> (repo full name, issue number, comment)
         self.comments: dict[int, tuple[str, int, dict[str, Any]]] = {}
+        #: (repo full name lower case, sha256 hex) -> stored Sigstore bundles, oldest first
+        self.attestations: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._next_id = 1000
         self._lock = threading.Lock()
         self.url = ""
@@ -358,6 +390,11 @@ class FakeGitHub:
         whose method is ``method``) with ``answers``."""
         with self._lock:
             self._scripts.append((path_contains, method, deque(answers)))
+
+    def attest(self, full_name: str, sha256: str, bundle: dict[str, Any]) -> None:
+        """Store ``bundle`` for the artifact digest ``sha256`` (as attest-build-provenance
+        would)."""
+        self.attestations.setdefault((full_name.lower(), sha256), []).append(bundle)
 
     def comments_on(self, full_name: str, number: int) -> list[dict[str, Any]]:
         return [c for repo, n, c in self.comments.values() if repo == full_name and n == number]
@@ -384,6 +421,20 @@ class FakeGitHub:
             return canned
         if method != "GET" or path.endswith(("/check-runs", "/comments")):
             return self._write(path, method, body, query or {})
+        if hit := re.fullmatch(r"/repos/([^/]+/[^/]+)/attestations/sha256:([0-9a-f]{64})", path):
+            if hit.group(1).lower() not in self.repos:
+                return not_found()
+            stored = self.attestations.get((hit.group(1).lower(), hit.group(2)), [])
+            if not stored:
+                return not_found()
+            return Canned(
+                200,
+                {
+                    "attestations": [
+                        {"bundle": b, "repository_id": 1, "initiator": "forgegate"} for b in stored
+                    ]
+                },
+            )
         m = re.fullmatch(r"/repos/([^/]+)/([^/]+)/(commits|git/ref|git/matching-refs)/(.+)", path)
         if not m:
             return not_found()
@@ -427,6 +478,16 @@ class FakeGitHub:
             return not_found()
         rest, data = m.group(3), body if isinstance(body, dict) else {}
         base = f"{self.url}/repos/{repo.full_name}"
+        if method == "POST" and rest == "attestations":
+            envelope = (data.get("bundle") or {}).get("dsseEnvelope") or {}
+            try:
+                statement = json.loads(base64.b64decode(envelope.get("payload", "")))
+                digests = [s["digest"]["sha256"] for s in statement["subject"]]
+            except (ValueError, KeyError, TypeError):
+                return self._unprocessable("Invalid bundle: no in-toto statement with subjects")
+            for digest in digests:
+                self.attest(repo.full_name, digest, data["bundle"])
+            return Canned(201, {"id": self._id()})
         if method == "POST" and rest == "check-runs":
             if data.get("head_sha") not in repo.commits:
                 return self._unprocessable(f"No commit found for SHA: {data.get('head_sha')}")

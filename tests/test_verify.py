@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import shutil
@@ -13,6 +14,9 @@ from sigstore.models import Bundle
 from forgegate.cli import main
 from forgegate.errors import UsageError
 from forgegate.supplychain.verify import _sans, build_policy
+
+from . import github_server
+from .github_server import FakeGitHub, server_error
 
 GITHUB_IDENTITY = (
     "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
@@ -316,3 +320,116 @@ def test_identity_is_required(assets: Path, capsys: pytest.CaptureFixture[str]) 
     assert "pin the signer" in capsys.readouterr().err
     with pytest.raises(UsageError, match="--cert-oidc-issuer is required"):
         build_policy(identities=["a@b"])
+
+
+# --- --from-github: the repository's attestation store (loopback fake GitHub) ---
+
+fake_github = github_server.fake_github
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_from_github_verifies_what_the_store_holds(
+    assets: Path,
+    fake_github: FakeGitHub,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    fake_github.add_repo("trailofbits/rfc8785.py")
+    whl = tmp_path / "rfc8785.whl"  # no bundle beside it
+    shutil.copy(assets / "bundle_v3_github.whl", whl)
+    stored = json.loads((assets / "bundle_v3_github.whl.sigstore").read_text())
+    base = [str(whl), "--offline", "--repo", "trailofbits/rfc8785.py",
+            "--from-github", "trailofbits/rfc8785.py", "--base-url", fake_github.url]  # fmt: skip
+    code, doc, err = _verify(capsys, *base)
+    assert code == 1 and "or in the attestation store of trailofbits/rfc8785.py" in err + str(doc)
+    assert fake_github.hits(f"/attestations/sha256:{_digest(whl)}") == 1
+    assert _verify(capsys, *base, "--allow-unsigned")[0] == 0
+
+    fake_github.attest("trailofbits/rfc8785.py", _digest(whl), {"mediaType": "x"})  # broken
+    fake_github.attest("trailofbits/rfc8785.py", _digest(whl), stored)
+    code, doc, err = _verify(capsys, *base)
+    assert code == 0, err  # the second stored bundle verifies
+
+    code, doc, _ = _verify(capsys, *base[:3], "mallory/rfc8785.py", *base[4:])
+    assert code == 1 and "none of the 2 attestation(s)" in _reasons(doc)[0]
+
+
+def test_from_github_dsse_attestation_subject_is_checked(
+    assets: Path, fake_github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_github.add_repo("o/r")
+    artifact = tmp_path / "a.txt"
+    shutil.copy(assets / "a.txt", artifact)
+    dsse = json.loads((assets / "a.dsse.staging-rekor-v2.txt.sigstore.json").read_text())
+    fake_github.attest("o/r", _digest(artifact), dsse)
+    code, doc, _ = _verify(
+        capsys, str(artifact), "--staging", "--offline", "--cert-identity", BEACON,
+        "--cert-oidc-issuer", GITHUB_ISSUER, "--from-github", "o/r", "--base-url", fake_github.url,
+    )  # fmt: skip
+    assert code == 1 and "subjects do not include sha256:" in _reasons(doc)[0]
+
+
+def test_from_github_refused_or_down_fails_closed(
+    assets: Path,
+    fake_github: FakeGitHub,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from forgegate.github import retry
+
+    monkeypatch.setattr(retry, "_sleep", lambda _s: None)
+    fake_github.add_repo("o/r")
+    whl = tmp_path / "x.whl"
+    whl.write_bytes(b"wheel")
+    argv = [str(whl), "--offline", "--repo", "o/r", "--from-github", "o/r",
+            "--base-url", fake_github.url]  # fmt: skip
+    fake_github.script("/attestations/", github_server.Canned(403, {"message": "Forbidden"}))
+    code, _, err = _verify(capsys, *argv)
+    assert code == 3 and "attestations: read" in err
+    fake_github.script("/attestations/", *[server_error(502)] * 4)
+    code, _, err = _verify(capsys, *argv)
+    assert code == 3 and "HTTP 502" in err
+    assert _verify(capsys, *argv[:-4], "--from-github", "not a repo")[0] == 2
+
+
+def test_attestation_upload_round_trip(assets: Path, fake_github: FakeGitHub) -> None:
+    from forgegate.github.attestations import AttestationStore
+
+    fake_github.add_repo("o/r")
+    dsse = json.loads((assets / "a.dsse.staging-rekor-v2.txt.sigstore.json").read_text())
+    store = AttestationStore(fake_github.url, "ghs_" + "t" * 36)
+    assert store.upload("o/r", dsse) > 0
+    subject = json.loads(base64.b64decode(dsse["dsseEnvelope"]["payload"]))["subject"][0]
+    assert store.bundles("o/r", subject["digest"]["sha256"]) == [json.dumps(dsse).encode()]
+    assert store.bundles("o/r", "0" * 64) == []
+
+
+def test_attest_command_stores_what_verify_from_github_finds(
+    assets: Path,
+    fake_github: FakeGitHub,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_github.add_repo("o/r")
+    dsse = assets / "a.dsse.staging-rekor-v2.txt.sigstore.json"
+    argv = ["attest", str(dsse), "--repo", "o/r", "--base-url", fake_github.url]
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    assert main(argv) == 2 and "attestations: write" in capsys.readouterr().err
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_" + "k" * 36)
+    assert main(argv) == 0
+    assert "stored" in capsys.readouterr().err
+    posted = [r for r in fake_github.requests if r.method == "POST"]
+    assert len(posted) == 1 and posted[0].path == "/repos/o/r/attestations"
+    assert main(["attest", str(assets / "bundle_v3_github.whl.sigstore"), "--repo", "o/r",
+                 "--base-url", fake_github.url]) == 2  # fmt: skip
+    assert "not a DSSE attestation" in capsys.readouterr().err
+    fake_github.script("/attestations", github_server.Canned(403, {"message": "no"}), method="POST")
+    assert main(argv) == 3
+    assert "attestations: write" in capsys.readouterr().err

@@ -278,6 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     licenses.add_parser(sub)
 
+    from forgegate.commands import attest
+
+    attest.add_parser(sub)
+
     from forgegate.commands.fix_pins import cmd_fix_pins
 
     fix = sub.add_parser("fix", help="fix findings automatically", description="Fix findings.")

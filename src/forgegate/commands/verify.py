@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from forgegate.cli import _Parser
-from forgegate.errors import EXIT_FINDINGS, EXIT_OK
+from forgegate.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from forgegate.model import Finding, Location, Severity, fingerprint
 
 
@@ -63,10 +64,52 @@ def add_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     parser.add_argument(
         "--allow-unsigned", action="store_true", help="pass artifacts that have no bundle"
     )
+    store = parser.add_argument_group("the repository's attestation store")
+    store.add_argument(
+        "--from-github",
+        metavar="OWNER/NAME",
+        help="for an artifact with no bundle beside it, verify the attestations GitHub stores "
+        "for its sha256 in this repository (what attest-build-provenance writes)",
+    )
+    store.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="GitHub API URL (default: $GITHUB_API_URL or https://api.github.com)",
+    )
+    store.add_argument(
+        "--token-env",
+        default="GITHUB_TOKEN",
+        metavar="NAME",
+        help="environment variable holding a token (optional for public repositories)",
+    )
     parser.add_argument("--jobs", type=int, metavar="N", help="threads (default: per core)")
     parser.add_argument("--policy", type=Path, metavar="FILE", help="policy file (waivers)")
     add_report_options(parser)
     parser.set_defaults(func=cmd_verify)
+
+
+def _store_fetcher(args: argparse.Namespace) -> tuple[Callable[[Path], list[bytes]], str]:
+    """``--from-github``: the attestation store's bundles of an artifact, by its sha256."""
+    import hashlib
+    import os
+    import re
+
+    from forgegate.github.attestations import AttestationStore
+    from forgegate.github.refs import api_url
+
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", args.from_github):
+        raise UsageError(f"--from-github {args.from_github!r} is not OWNER/NAME")
+    api = api_url(args.base_url)
+    attestations = AttestationStore(api, os.environ.get(args.token_env) or None)
+
+    def fetch(artifact: Path) -> list[bytes]:
+        digest = hashlib.sha256()
+        with artifact.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        return attestations.bundles(args.from_github, digest.hexdigest())
+
+    return fetch, f"the attestation store of {args.from_github}"
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -89,6 +132,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         deny_self_hosted=args.deny_self_hosted_runners,
     )
     verifier = make_verifier(args.staging, args.offline, args.trusted_root)
+    fetch = None
+    store = ""
+    if args.from_github:
+        fetch, store = _store_fetcher(args)
     results = verify_artifacts(
         args.artifacts,
         policy,
@@ -96,6 +143,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         bundle=args.bundle,
         allow_unsigned=args.allow_unsigned,
         jobs=args.jobs,
+        fetch=fetch,
+        store=store,
     )
     findings = []
     for result in results:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,15 +265,27 @@ class Result:
 def _verify_one(
     verifier: Verifier, policy: VerificationPolicy, artifact: Path, bundle_path: Path
 ) -> Result:
+    try:
+        raw = bundle_path.read_bytes()
+    except OSError as err:
+        return Result(
+            str(artifact), False, f"cannot read the bundle: {err.strerror}", str(bundle_path)
+        )
+    return _verify_bytes(verifier, policy, artifact, raw, str(bundle_path))
+
+
+def _verify_bytes(
+    verifier: Verifier, policy: VerificationPolicy, artifact: Path, raw: bytes, label: str
+) -> Result:
     name = str(artifact)
     try:
         data = artifact.read_bytes()
     except OSError as err:
-        return Result(name, False, f"cannot read the artifact: {err.strerror}", str(bundle_path))
+        return Result(name, False, f"cannot read the artifact: {err.strerror}", label)
     try:
-        bundle = Bundle.from_json(bundle_path.read_bytes())
-    except (OSError, InvalidBundle, ValueError, SigstoreError) as err:
-        return Result(name, False, f"not a valid Sigstore bundle: {err}", str(bundle_path))
+        bundle = Bundle.from_json(raw)
+    except (InvalidBundle, ValueError, SigstoreError) as err:
+        return Result(name, False, f"not a valid Sigstore bundle: {err}", label)
     try:
         if bundle._dsse_envelope is not None:
             payload_type, payload = verifier.verify_dsse(bundle, policy)
@@ -281,8 +293,30 @@ def _verify_one(
         else:
             verifier.verify_artifact(data, bundle, policy)
     except (SigstoreError, ValueError) as err:
-        return Result(name, False, str(err) or type(err).__name__, str(bundle_path))
-    return Result(name, True, "verified", str(bundle_path))
+        return Result(name, False, str(err) or type(err).__name__, label)
+    return Result(name, True, "verified", label)
+
+
+def _verify_stored(
+    verifier: Verifier,
+    policy: VerificationPolicy,
+    artifact: Path,
+    stored: Sequence[bytes],
+    store: str,
+) -> Result:
+    """One of the attestations stored for the artifact must verify."""
+    failures = []
+    for number, raw in enumerate(stored, 1):
+        result = _verify_bytes(verifier, policy, artifact, raw, f"{store} #{number}")
+        if result.ok:
+            return result
+        failures.append(result.reason)
+    return Result(
+        str(artifact),
+        False,
+        f"none of the {len(stored)} attestation(s) in {store} verified: {failures[0]}",
+        store,
+    )
 
 
 def _check_statement(payload_type: str, payload: bytes, data: bytes) -> None:
@@ -309,27 +343,40 @@ def verify_artifacts(
     bundle: Path | None = None,
     allow_unsigned: bool = False,
     jobs: int | None = None,
+    fetch: Callable[[Path], Sequence[bytes]] | None = None,
+    store: str = "",
 ) -> list[Result]:
-    """One result per artifact, in order; the verifier is shared by every thread."""
+    """One result per artifact, in order; the verifier is shared by every thread. ``fetch``
+    (``--from-github``) gives the stored bundles of an artifact that has none beside it."""
     if bundle is not None and len(artifacts) != 1:
         raise UsageError("--bundle names the bundle of one artifact; give exactly one")
     results: list[Result | None] = [None] * len(artifacts)
     work: list[tuple[int, Path, Path]] = []
+    stored: list[tuple[int, Path, Sequence[bytes]]] = []
     for index, artifact in enumerate(artifacts):
         found = discover_bundle(artifact, bundle)
-        if found is None or not found.is_file():
-            results[index] = Result(
-                str(artifact),
-                allow_unsigned,
-                "no bundle (<artifact>.sigstore.json or .sigstore)"
-                + ("; allowed by --allow-unsigned" if allow_unsigned else ""),
-                None,
-                "missing",
-            )
-        else:
+        if found is not None and found.is_file():
             work.append((index, artifact, found))
+            continue
+        fetched: Sequence[bytes] = (
+            fetch(artifact) if fetch is not None and artifact.is_file() else ()
+        )
+        if fetched:
+            stored.append((index, artifact, fetched))
+            continue
+        where = f" or in {store}" if fetch is not None else ""
+        results[index] = Result(
+            str(artifact),
+            allow_unsigned,
+            f"no bundle (<artifact>.sigstore.json or .sigstore{where})"
+            + ("; allowed by --allow-unsigned" if allow_unsigned else ""),
+            None,
+            "missing",
+        )
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_verify_one, verifier, policy, a, b): i for i, a, b in work}
+        for index, artifact, bundles in stored:
+            futures[pool.submit(_verify_stored, verifier, policy, artifact, bundles, store)] = index
         for future, index in futures.items():
             results[index] = future.result()
     return [r for r in results if r is not None]

@@ -1,0 +1,81 @@
+"""A repository's attestation store: ``GET /repos/{owner}/{repo}/attestations/sha256:{digest}``
+(what ``actions/attest-build-provenance`` writes and ``gh attestation verify`` reads) and
+``POST /repos/{owner}/{repo}/attestations`` (what release-gate.yml stores its provenance with).
+
+Through PyGithub's requester, with :class:`forgegate.github.retry.Retrier`'s bounded retries;
+an unknown digest is an empty list, anything else that is refused is a :class:`GateError` that
+names the permission or the fix.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import github
+from github.GithubException import GithubException
+
+from forgegate.errors import GateError
+from forgegate.github.retry import Retrier
+
+
+class AttestationStore:
+    def __init__(self, base_url: str, token: str | None, *, timeout: int = 15) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.retrier = Retrier(self.base_url, outcome="the attestation store was not read")
+        self._gh = github.Github(
+            base_url=self.base_url,
+            auth=github.Auth.Token(token) if token else None,
+            timeout=timeout,
+            retry=None,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+        )
+
+    def _explain(self, err: GithubException, what: str, permission: str) -> GateError:
+        data = err.data if isinstance(err.data, dict) else {}
+        said = str(data.get("message") or "").strip() or "no message"
+        if err.status in (401, 403):
+            hint = f"the token needs `permissions: {permission}` (GITHUB_TOKEN in the workflow)"
+        elif err.status == 404:
+            hint = "check that the repository exists and the token can see it"
+        else:
+            hint = "retry the job"
+        return GateError(f"cannot {what} (HTTP {err.status}: {said[:200]}); {hint}")
+
+    def bundles(self, repo: str, sha256: str) -> list[bytes]:
+        """The Sigstore bundles stored for the artifact whose digest is ``sha256`` (JSON)."""
+        what = f"read the attestations of sha256:{sha256[:12]}… in {repo}"
+
+        def get() -> Any:
+            return self._gh.requester.requestJsonAndCheck(
+                "GET", f"/repos/{repo}/attestations/sha256:{sha256}"
+            )[1]
+
+        try:
+            data = self.retrier.call(get, what)
+        except GithubException as err:
+            if err.status == 404:
+                return []  # GitHub answers 404 for a digest it has no attestation for
+            raise self._explain(err, what, "attestations: read (or contents: read)") from None
+        found = []
+        for item in (data or {}).get("attestations") or []:
+            bundle = item.get("bundle") if isinstance(item, dict) else None
+            if isinstance(bundle, dict):
+                found.append(json.dumps(bundle).encode())
+        return found
+
+    def upload(self, repo: str, bundle: dict[str, Any]) -> int:
+        """Store ``bundle`` (a Sigstore bundle with a DSSE in-toto envelope); its id."""
+        what = f"store an attestation in {repo}"
+
+        def post() -> Any:
+            return self._gh.requester.requestJsonAndCheck(
+                "POST", f"/repos/{repo}/attestations", input={"bundle": bundle}
+            )[1]
+
+        try:
+            data = self.retrier.call(post, what)
+        except GithubException as err:
+            raise self._explain(err, what, "attestations: write") from None
+        return int((data or {}).get("id") or 0)
