@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from forgegate import __version__
 from forgegate.errors import (
@@ -382,6 +382,22 @@ def add_report_options(p: argparse.ArgumentParser, fail_on: bool = True) -> None
             metavar="LEVEL",
             help="lowest severity that fails: error, warning or note (default: the policy's)",
         )
+
+
+def add_github_api_options(p: Any, token_help: str = "the token") -> None:
+    """--base-url and --token-env: every command that talks to the GitHub API."""
+    p.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="GitHub API URL (default: $GITHUB_API_URL or https://api.github.com; GHES: "
+        "https://HOST/api/v3)",
+    )
+    p.add_argument(
+        "--token-env",
+        default="GITHUB_TOKEN",
+        metavar="NAME",
+        help=f"environment variable holding {token_help} (default: GITHUB_TOKEN)",
+    )
 
 
 def emit_reports(args: argparse.Namespace, run: GateRun) -> None:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from forgegate.cli import _Parser
+from forgegate.cli import _Parser, add_github_api_options
 from forgegate.errors import EXIT_OK, UsageError
 
 
@@ -26,17 +26,7 @@ def add_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     parser.add_argument("bundles", nargs="+", type=Path, metavar="BUNDLE")
     parser.add_argument("--repo", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
-    parser.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="GitHub API URL (default: $GITHUB_API_URL or https://api.github.com)",
-    )
-    parser.add_argument(
-        "--token-env",
-        default="GITHUB_TOKEN",
-        metavar="NAME",
-        help="environment variable holding the token (default: GITHUB_TOKEN)",
-    )
+    add_github_api_options(parser, "the token")
     parser.set_defaults(func=cmd_attest)
 
 

@@ -28,6 +28,8 @@ _SHA = re.compile(r"[0-9a-fA-F]{40}([0-9a-fA-F]{24})?\Z")
 
 def add_parser(sub: Any) -> None:
     """Add ``report`` with its ``github`` action to the CLI's subparsers."""
+    from forgegate.cli import add_github_api_options
+
     report = sub.add_parser(
         "report",
         help="publish a JSON report elsewhere",
@@ -61,17 +63,7 @@ def add_parser(sub: Any) -> None:
         metavar="NUMBER",
         help="pull request (default: pull_request.number from $GITHUB_EVENT_PATH)",
     )
-    p.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="GitHub API URL (default: $GITHUB_API_URL or https://api.github.com)",
-    )
-    p.add_argument(
-        "--token-env",
-        default="GITHUB_TOKEN",
-        metavar="NAME",
-        help="environment variable holding the token (default: GITHUB_TOKEN)",
-    )
+    add_github_api_options(p, "the token")
     p.add_argument("--details-url", metavar="URL", help="default: this Actions run's page")
     p.add_argument(
         "--max-annotations",

@@ -13,7 +13,7 @@ from forgegate.model import Finding, Location, Severity, fingerprint
 
 
 def add_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
-    from forgegate.cli import add_report_options
+    from forgegate.cli import add_github_api_options, add_report_options
 
     parser = sub.add_parser(
         "verify",
@@ -71,17 +71,7 @@ def add_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="for an artifact with no bundle beside it, verify the attestations GitHub stores "
         "for its sha256 in this repository (what attest-build-provenance writes)",
     )
-    store.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="GitHub API URL (default: $GITHUB_API_URL or https://api.github.com)",
-    )
-    store.add_argument(
-        "--token-env",
-        default="GITHUB_TOKEN",
-        metavar="NAME",
-        help="environment variable holding a token (optional for public repositories)",
-    )
+    add_github_api_options(store, "a token (optional for public repositories)")
     parser.add_argument("--jobs", type=int, metavar="N", help="threads (default: per core)")
     parser.add_argument("--policy", type=Path, metavar="FILE", help="policy file (waivers)")
     add_report_options(parser)
