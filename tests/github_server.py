@@ -171,6 +171,17 @@ LOCAL_PATHS: dict[str, Any] = {
 }
 
 
+@functools.cache
+def _examples() -> dict[str, Any]:
+    return json.loads((SHARED_DATA / "schemas" / "github-rest-subset.examples.json").read_text())
+
+
+def _example(name: str) -> Any:
+    """A fresh copy of GitHub's documented example answer of operation ``name``."""
+    answers = _examples()[name]["responses"]["200"]["application/json"]
+    return json.loads(json.dumps(next(iter(answers.values()))))
+
+
 def sha_of(seed: str) -> str:
     return hashlib.sha1(seed.encode()).hexdigest()
 
@@ -375,6 +386,12 @@ class FakeGitHub:
         self.comments: dict[int, tuple[str, int, dict[str, Any]]] = {}
         #: (repo full name lower case, sha256 hex) -> stored Sigstore bundles, oldest first
         self.attestations: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        #: repo full name lower case -> releases, newest first: (tag, {asset name: id})
+        self.releases: dict[str, list[tuple[str, dict[str, int]]]] = {}
+        #: asset id -> (name, bytes)
+        self.assets: dict[int, tuple[str, bytes]] = {}
+        #: asset id -> faults for its next downloads: "502", "429", "truncate", "reset", "corrupt"
+        self.faults: dict[int, deque[str]] = {}
         self._next_id = 1000
         self._lock = threading.Lock()
         self.url = ""
@@ -390,6 +407,38 @@ class FakeGitHub:
         whose method is ``method``) with ``answers``."""
         with self._lock:
             self._scripts.append((path_contains, method, deque(answers)))
+
+    def add_release(self, full_name: str, tag: str, files: dict[str, bytes]) -> dict[str, int]:
+        """A published release of ``full_name`` with these assets; their ids by name."""
+        ids = {}
+        for name, data in files.items():
+            asset_id = self._id()
+            self.assets[asset_id] = (name, data)
+            ids[name] = asset_id
+        self.releases.setdefault(full_name.lower(), []).insert(0, (tag, ids))
+        return ids
+
+    def fault(self, asset_id: int, *kinds: str) -> None:
+        self.faults.setdefault(asset_id, deque()).extend(kinds)
+
+    def _release_body(self, base: str, number: int, tag: str, ids: dict[str, int]) -> Any:
+        body = _example("repos/get-release-by-tag")
+        body.update(
+            id=number, tag_name=tag, name=tag, url=f"{base}/releases/{number}",
+            assets_url=f"{base}/releases/{number}/assets",
+            assets=[self._asset_body(base, i) for i in ids.values()],
+        )  # fmt: skip
+        return body
+
+    def _asset_body(self, base: str, asset_id: int) -> Any:
+        name, data = self.assets[asset_id]
+        body = _example("repos/get-release-asset")
+        body.update(
+            id=asset_id, name=name, size=len(data), url=f"{base}/releases/assets/{asset_id}",
+            digest="sha256:" + hashlib.sha256(data).hexdigest(),
+            browser_download_url=f"{self.url}/download/{asset_id}",
+        )  # fmt: skip
+        return body
 
     def attest(self, full_name: str, sha256: str, bundle: dict[str, Any]) -> None:
         """Store ``bundle`` for the artifact digest ``sha256`` (as attest-build-provenance
@@ -414,13 +463,39 @@ class FakeGitHub:
         return None
 
     def answer(
-        self, path: str, method: str = "GET", body: Any = None, query: dict[str, str] | None = None
+        self,
+        path: str,
+        method: str = "GET",
+        body: Any = None,
+        query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Canned:
         canned = self._scripted(path, method)
         if canned is not None:
             return canned
         if method != "GET" or path.endswith(("/check-runs", "/comments")):
             return self._write(path, method, body, query or {})
+        if hit := re.fullmatch(r"/repos/([^/]+/[^/]+)/releases(?:/tags/(.+))?", path):
+            if hit.group(1).lower() not in self.repos:
+                return not_found()
+            base = f"{self.url}/repos/{hit.group(1)}"
+            found = [
+                self._release_body(base, number, tag, ids)
+                for number, (tag, ids) in enumerate(self.releases.get(hit.group(1).lower(), []), 1)
+                if hit.group(2) is None or tag == hit.group(2)
+            ]
+            if hit.group(2) is None:
+                return Canned(200, found)
+            return Canned(200, found[0]) if found else not_found()
+        if hit := re.fullmatch(r"/repos/([^/]+/[^/]+)/releases/assets/(\d+)", path):
+            asset_id = int(hit.group(2))
+            if asset_id not in self.assets:
+                return not_found()
+            if "octet-stream" in (headers or {}).get("Accept", ""):
+                # another host, as GitHub's storage is: the token must not follow the redirect
+                storage = self.url.replace("127.0.0.1", "localhost")
+                return Canned(302, None, {"Location": f"{storage}/download/{asset_id}"})
+            return Canned(200, self._asset_body(f"{self.url}/repos/{hit.group(1)}", asset_id))
         if hit := re.fullmatch(r"/repos/([^/]+/[^/]+)/attestations/sha256:([0-9a-f]{64})", path):
             if hit.group(1).lower() not in self.repos:
                 return not_found()
@@ -688,12 +763,15 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 sent = raw.decode("utf-8", "replace")
             fake.requests.append(Seen(method, path, dict(self.headers.items()), sent))
+            if method == "GET" and (hit := re.fullmatch(r"/download/(\d+)", path)):
+                self._download(int(hit.group(1)))
+                return
             asked = fake.check.request_errors(path, method, sent) if method != "GET" else []
             if asked:
                 fake.schema_errors.extend(asked)
                 canned = Canned(422, {"message": "Invalid request", "documentation_url": DOCS})
             else:
-                canned = fake.answer(path, method, sent, query)
+                canned = fake.answer(path, method, sent, query, dict(self.headers.items()))
             status, body = canned.status, canned.body
             if body is not None:
                 problems = fake.check.errors(path, status, body, method)
@@ -709,6 +787,38 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.write(data)
+
+        def _download(self, asset_id: int) -> None:
+            """The storage host: raw bytes, with the faults scripted for this asset."""
+            if asset_id not in fake.assets:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            data = fake.assets[asset_id][1]
+            queue = fake.faults.get(asset_id)
+            kind = queue.popleft() if queue else None
+            if kind in ("502", "429"):
+                self.send_response(int(kind))
+                if kind == "429":
+                    self.send_header("Retry-After", "7")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if kind == "reset":
+                self.close_connection = True
+                self.connection.shutdown(2)  # no answer at all: a reset connection
+                return
+            body = bytes([data[0] ^ 0xFF]) + data[1:] if kind == "corrupt" and data else data
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if kind == "truncate":
+                self.wfile.write(body[: len(body) // 2])
+                self.close_connection = True
+                return
+            self.wfile.write(body)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -282,6 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     attest.add_parser(sub)
 
+    from forgegate.commands import release
+
+    release.add_parser(sub)
+
     from forgegate.commands.fix_pins import cmd_fix_pins
 
     fix = sub.add_parser("fix", help="fix findings automatically", description="Fix findings.")

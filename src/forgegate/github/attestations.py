@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import github
 from github.GithubException import GithubException
 
 from forgegate.errors import GateError
+from forgegate.github.client import client
 from forgegate.github.retry import Retrier
 
 
@@ -23,14 +23,7 @@ class AttestationStore:
     def __init__(self, base_url: str, token: str | None, *, timeout: int = 15) -> None:
         self.base_url = base_url.rstrip("/")
         self.retrier = Retrier(self.base_url, outcome="the attestation store was not read")
-        self._gh = github.Github(
-            base_url=self.base_url,
-            auth=github.Auth.Token(token) if token else None,
-            timeout=timeout,
-            retry=None,
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-        )
+        self._gh = client(self.base_url, token, timeout=timeout)
 
     def _explain(self, err: GithubException, what: str, permission: str) -> GateError:
         data = err.data if isinstance(err.data, dict) else {}

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-import github
 from github.CheckRun import CheckRun
 from github.GithubException import GithubException
 
 from forgegate.errors import GateError
+from forgegate.github.client import client
 from forgegate.github.retry import Retrier
 
 T = TypeVar("T")
@@ -97,17 +97,7 @@ class GitHubPublisher:
         self.base_url = base_url.rstrip("/")
         self.token_env = token_env
         self.retrier = retrier or Retrier(self.base_url, outcome="GitHub was not told")
-        # retry=None: PyGithub's default retry would sleep through a rate limit for up to an
-        # hour; the waiting policy is ours. lazy=True: no GET of the repository or the issue.
-        self._gh = github.Github(
-            base_url=self.base_url,
-            auth=github.Auth.Token(token),
-            timeout=timeout,
-            retry=None,
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-            lazy=True,
-        )
+        self._gh = client(self.base_url, token, timeout=timeout)
 
     # -- errors -----------------------------------------------------------------------------
     def _call(self, operation: Callable[[], T], what: str, permission: str, repo: str) -> T:

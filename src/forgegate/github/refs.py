@@ -17,10 +17,10 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import github
 from github.GithubException import GithubException
 
 from forgegate.errors import GateError
+from forgegate.github.client import client
 from forgegate.github.retry import Retrier
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -76,17 +76,7 @@ class RefResolver:
             clock=clock,
         )
         self._cache: dict[tuple[str, str], str | RefNotFound] = {}
-        # retry=None: PyGithub's default retry would sleep through a rate limit for up to an
-        # hour; the waiting policy is ours. lazy=True: no GET /repos/{owner}/{repo}.
-        self._gh = github.Github(
-            base_url=self.base_url,
-            auth=github.Auth.Token(token) if token else None,
-            timeout=timeout,
-            retry=None,
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-            lazy=True,
-        )
+        self._gh = client(self.base_url, token, timeout=timeout)
 
     def resolve(self, repo: str, ref: str) -> str:
         """The full commit SHA ``ref`` names in ``repo`` (``owner/name``); cached per run."""
