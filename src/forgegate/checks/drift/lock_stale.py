@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
-
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING, Any
 
 from forgegate.checks.base import Context, RepoCheck
 from forgegate.checks.drift._project import pyproject, read_text
 from forgegate.errors import ForgegateError
 from forgegate.model import Finding, Rule, Severity
 from forgegate.registry import register
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 LOCKS = ("uv.lock", "poetry.lock", "pylock.toml")
 
@@ -44,6 +43,10 @@ class LockStale(RepoCheck):
     )
 
     def check_repo(self, ctx: Context) -> Iterable[Finding]:
+        # imported here: `forgegate check` loads every rule, most runs never need these
+        from packaging.requirements import InvalidRequirement, Requirement
+        from packaging.utils import canonicalize_name
+
         from forgegate.supplychain.sbom.sources import lock_versions
 
         lock = next((name for name in LOCKS if name in ctx.paths), None)
@@ -93,6 +96,8 @@ class LockStale(RepoCheck):
 
 
 def _satisfies(req: Requirement, version: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
     try:
         return req.specifier.contains(Version(version), prereleases=True)
     except InvalidVersion:

@@ -10,9 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
-
 from forgegate.checks.base import Context, RepoCheck
 from forgegate.checks.dockerfile import PATTERNS, instructions
 from forgegate.checks.drift._project import pyproject, read_text
@@ -70,6 +67,9 @@ class PythonVersion(RepoCheck):
                     yield path, ins.line, found.group(1), "base image"
 
     def check_repo(self, ctx: Context) -> Iterable[Finding]:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+        from packaging.version import InvalidVersion, Version
+
         spec_text = ((pyproject(ctx.root) or {}).get("project") or {}).get("requires-python")
         if not isinstance(spec_text, str):
             return

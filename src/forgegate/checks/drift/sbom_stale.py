@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from packageurl import PackageURL
-from packaging.utils import canonicalize_name
-
 from forgegate.checks.base import Context, RepoCheck
 from forgegate.checks.drift._project import read_text
 from forgegate.checks.drift.lock_stale import LOCKS
@@ -30,6 +27,9 @@ class SbomStale(RepoCheck):
     )
 
     def check_repo(self, ctx: Context) -> Iterable[Finding]:
+        from packageurl import PackageURL
+        from packaging.utils import canonicalize_name
+
         from forgegate.supplychain.sbom.sources import lock_versions
 
         lock = next((name for name in LOCKS if name in ctx.paths), None)

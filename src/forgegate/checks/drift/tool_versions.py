@@ -7,8 +7,6 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from forgegate.checks.base import Context, RepoCheck
@@ -44,6 +42,9 @@ _REPO = re.compile(r"github\.com[/:]([^/]+/[^/.\s]+?)(?:\.git)?/?$", re.I)
 
 def _exact(spec: str) -> tuple[str, str] | None:
     """(canonical name, version) of an ``name==version`` requirement."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     try:
         req = Requirement(spec)
     except InvalidRequirement:

@@ -6,7 +6,6 @@ import os
 import re
 from collections.abc import Iterable
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from forgegate.checks.base import Context, RepoCheck
@@ -57,6 +56,8 @@ class VersionString(RepoCheck):
     )
 
     def check_repo(self, ctx: Context) -> Iterable[Finding]:
+        from packaging.utils import canonicalize_name
+
         doc = pyproject(ctx.root)
         project = (doc or {}).get("project") or {}
         version = project.get("version")
