@@ -11,6 +11,14 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+#: the community files every fixture repository carries, so hygiene/missing-community-files
+#: stays quiet unless a test is about it
+COMMUNITY_FILES: dict[str, str | bytes] = {
+    "README.md": "# demo\n",
+    "LICENSE": "MIT\n",
+    "SECURITY.md": "Report to security@example.invalid\n",
+    "CODE_OF_CONDUCT.md": "Be kind.\n",
+}
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ import pytest
 
 from . import github_server
 from .action_harness import HarnessError, run_action
-from .conftest import REPO_ROOT, MakeRepo
+from .conftest import COMMUNITY_FILES, REPO_ROOT, MakeRepo
 from .github_server import FakeGitHub
 
 fake_github = github_server.fake_github
@@ -24,10 +24,7 @@ FORGEGATE = Path(sys.executable).with_name("forgegate")
 #: what a checkout of forgegate does not have (the action is copied from this working tree)
 COPY_IGNORE = (".venv", "node_modules", ".cache", ".git", "__pycache__", ".*_cache")
 PROBLEMS = {
-    "README.md": "# demo\n",
-    "LICENSE": "MIT\n",
-    "SECURITY.md": "Report to security@example.invalid\n",
-    "CODE_OF_CONDUCT.md": "Be kind.\n",
+    **COMMUNITY_FILES,
     "src/app.py": "VALUE = 1\n",
     "src/app.py.orig": "VALUE = 0\n",
     "docs/notes.md~": "draft\n",

@@ -11,14 +11,9 @@ import pytest
 
 from forgegate.cli import main
 
-from .conftest import MakeRepo, git
+from .conftest import COMMUNITY_FILES, MakeRepo, git
 
-BASICS = {
-    "README.md": "# demo\n",
-    "LICENSE": "MIT\n",
-    "SECURITY.md": "Report to security@example.invalid\n",
-    "CODE_OF_CONDUCT.md": "Be kind.\n",
-}
+BASICS = COMMUNITY_FILES
 
 
 def check(

@@ -26,14 +26,11 @@ from forgegate.cli import main
 from forgegate.engine import scan
 from forgegate.model import Finding, Severity
 
-from .conftest import MakeRepo, git
+from .conftest import COMMUNITY_FILES, MakeRepo, git
 
 #: what a real project has anyway, so CLI runs are not about missing community files
 BASICS: dict[str, str | bytes] = {
-    "README.md": "# demo\n",
-    "LICENSE": "MIT\n",
-    "SECURITY.md": "Report to security@example.invalid\n",
-    "CODE_OF_CONDUCT.md": "Be kind.\n",
+    **COMMUNITY_FILES,
     "pyproject.toml": "[project]\nname = 'demo'\nversion = '1.0'\n",
     "src/demo/__init__.py": "",
     "src/demo/core.py": "def run() -> int:\n    return 1\n",

@@ -15,14 +15,9 @@ from forgegate.checks.hygiene.secrets import Secrets
 from forgegate.cli import main
 from forgegate.model import fingerprint
 
-from .conftest import MakeRepo, git
+from .conftest import COMMUNITY_FILES, MakeRepo, git
 
-BASICS: dict[str, str | bytes] = {
-    "README.md": "# demo\n",
-    "LICENSE": "MIT\n",
-    "SECURITY.md": "Report to security@example.invalid\n",
-    "CODE_OF_CONDUCT.md": "Be kind.\n",
-}
+BASICS = COMMUNITY_FILES
 
 
 def check(

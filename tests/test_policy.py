@@ -13,14 +13,9 @@ from forgegate.cli import main
 from forgegate.errors import UsageError
 from forgegate.policy.loader import load_policy
 
-from .conftest import MakeRepo, git
+from .conftest import COMMUNITY_FILES, MakeRepo, git
 
-BASICS = {
-    "README.md": "# demo\n",
-    "LICENSE": "MIT\n",
-    "SECURITY.md": "Report to security@example.invalid\n",
-    "CODE_OF_CONDUCT.md": "Be kind.\n",
-}
+BASICS = COMMUNITY_FILES
 
 
 def check_json(

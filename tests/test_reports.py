@@ -16,14 +16,9 @@ from forgegate.errors import GateError
 from forgegate.model import Finding, Location, Severity
 from forgegate.report.annotations import annotation
 
-from .conftest import MakeRepo
+from .conftest import COMMUNITY_FILES, MakeRepo
 
-BASICS = {
-    "README.md": "# demo\n",
-    "LICENSE": "MIT\n",
-    "SECURITY.md": "Report to security@example.invalid\n",
-    "CODE_OF_CONDUCT.md": "Be kind.\n",
-}
+BASICS = COMMUNITY_FILES
 
 
 @pytest.fixture

@@ -13,15 +13,10 @@ from forgegate.checks.workflow._model import documents
 from forgegate.checks.workflow._yaml import ParseError, line, text
 from forgegate.cli import main
 
-from .conftest import MakeRepo
+from .conftest import COMMUNITY_FILES, MakeRepo
 
 SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
-BASICS = {
-    "README.md": "# demo\n",
-    "LICENSE": "MIT\n",
-    "SECURITY.md": "Report to security@example.invalid\n",
-    "CODE_OF_CONDUCT.md": "Be kind.\n",
-}
+BASICS = COMMUNITY_FILES
 
 
 def audit(
