@@ -137,3 +137,16 @@ def test_an_sbom_written_by_forgegate_is_read_back(
     unknown = [f for f in doc["findings"] if f["severity"] == "warning"]  # type: ignore[union-attr]
     components = json.loads(sbom.read_text())["components"]
     assert len(unknown) < len(components) / 4  # most real packages declare a license
+
+
+def test_a_waiver_names_one_package(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (site.parent / ".github" / "forgegate.yml").write_text(
+        "rules:\n  deps/license-denied:\n    options:\n      deny: [AGPL-3.0-only]\n"
+        "waivers:\n  - rule: deps/license-denied\n    package: Copyleft\n"
+        "    reason: used only in the test suite, never shipped\n    owner: '@legal'\n"
+        "    expires: 2999-01-01\n"
+    )
+    code, doc, _ = run(capsys, "--environment", str(site))
+    statuses = {f["message"].split()[0]: f["status"] for f in doc["findings"]}  # type: ignore[union-attr]
+    assert statuses == {"copyleft": "waived", "mystery": "new"}
+    assert code == 0  # mystery is a warning; the policy fails on errors

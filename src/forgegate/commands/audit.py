@@ -123,6 +123,12 @@ def _line_of(path: Path, name: str) -> int | None:
     return None
 
 
+def canonical_name(name: str) -> str:
+    from packaging.utils import canonicalize_name
+
+    return str(canonicalize_name(name))
+
+
 def findings_for(
     deps: Sequence[AuditedDependency], where: Path, scores: dict[str, float] | None = None
 ) -> list[Finding]:
@@ -154,6 +160,7 @@ def findings_for(
                     fingerprint(RULE, path, f"{dep.name.lower()}\0{vuln.id}"),
                     fix=f"{dep.name}=={upgrade}" if upgrade else None,
                     properties={
+                        "package": canonical_name(dep.name),
                         "vulnerability": vuln.id,
                         "aliases": ",".join(vuln.aliases),
                         "cvss": "unknown" if score is None else f"{score:.1f}",

@@ -114,13 +114,14 @@ def apply_policy(
                     _meta(
                         EXPIRED_RULE,
                         meta_severity[EXPIRED_RULE],
-                        f"waiver for {waiver.rule or waiver.vulnerability}"
+                        f"waiver for {waiver.rule or waiver.vulnerability or waiver.package}"
                         f"{' on ' + waiver.path if waiver.path else ''} "
                         f"(owner {waiver.owner}) expired on {waiver.expires.isoformat()}; "
                         "fix the findings or renew the waiver with a new date",
                         waiver.source,
                         waiver.line,
-                        f"{waiver.rule or waiver.vulnerability}\0{waiver.path}\0{waiver.owner}",
+                        f"{waiver.rule or waiver.vulnerability or waiver.package}\0{waiver.path}"
+                        f"\0{waiver.owner}",
                     )
                 )
             continue
@@ -148,6 +149,7 @@ def apply_policy(
                 for w, m in active
                 if (w.rule is None or w.rule == finding.rule_id)
                 and (w.vulnerability is None or w.vulnerability in vulnerability_ids(finding))
+                and (w.package is None or w.package == finding.properties.get("package"))
                 and (m is None or m(loc.path))  # type: ignore[operator]
             ),
             None,

@@ -32,6 +32,12 @@ from forgegate.tomlcompat import tomllib
 REPO_POLICY_FILES = (".github/forgegate.yml", ".github/forgegate.yaml")
 
 
+def _canonical(name: str | None) -> str | None:
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(name) if name else None
+
+
 @dataclass(frozen=True)
 class Waiver:
     rule: str | None
@@ -41,6 +47,8 @@ class Waiver:
     path: str | None = None
     #: a vulnerability id (matched against a finding's id and aliases)
     vulnerability: str | None = None
+    #: a package name, canonical (matched against a dependency finding's package)
+    package: str | None = None
     #: where the waiver is written, for the expired-waiver finding
     source: str = ""
     line: int | None = None
@@ -350,6 +358,7 @@ def _build(document: dict[str, Any], source: str, layers: Sequence[_Layer]) -> P
             Waiver(
                 rule=rule,
                 vulnerability=raw.get("vulnerability"),
+                package=_canonical(raw.get("package")),
                 reason=raw["reason"],
                 owner=raw["owner"],
                 expires=expires,
