@@ -183,3 +183,23 @@ def test_inventory_lists_the_backfill(
     assert main(argv) == 0
     out, err = capsys.readouterr()
     assert "MISSING" in out and "4 asset(s), 3 need a backfill" in err
+
+
+def test_manifest_disagreeing_with_githubs_digest(
+    fake_github: FakeGitHub, slept: list[float], tmp_path: Path, shared_data: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """A SHA256SUMS that names other bytes than GitHub hashed at upload: nothing is fetched."""
+    wheel = (shared_data / "sigstore" / "sigstore-python" / "bundle_v3_github.whl").read_bytes()
+    fake_github.add_repo(REPO)
+    fake_github.add_release(
+        REPO, "v0.1.2", {WHEEL: wheel, "SHA256SUMS": sums({WHEEL: wheel + b"tampered"})}
+    )
+    code, doc, _ = download(capsys, fake_github, tmp_path / "dl", "--allow-unsigned")
+    assert code == 1
+    [finding] = doc["findings"]
+    assert (
+        finding["rule"] == "release/checksum-mismatch" and "GitHub computed" in finding["message"]
+    )
+    assert not (tmp_path / "dl" / WHEEL).exists()
+    assert fake_github.hits("/download/") == 1  # only SHA256SUMS was fetched

@@ -147,11 +147,29 @@ def test_statement_subject_match() -> None:
         "_type": "https://in-toto.io/Statement/v1",
         "subject": [{"name": "a", "digest": {"sha256": digest}}],
     }
-    _check_statement("application/vnd.in-toto+json", json.dumps(statement).encode(), data)
+    _check_statement("application/vnd.in-toto+json", json.dumps(statement).encode(), digest)
     with pytest.raises(VerificationError, match="payload type"):
-        _check_statement("text/plain", json.dumps(statement).encode(), data)
+        _check_statement("text/plain", json.dumps(statement).encode(), digest)
+    other = hashlib.sha256(b"other").hexdigest()
     with pytest.raises(VerificationError, match="do not include"):
-        _check_statement("application/vnd.in-toto+json", json.dumps(statement).encode(), b"other")
+        _check_statement("application/vnd.in-toto+json", json.dumps(statement).encode(), other)
+
+
+def test_artifacts_are_never_read_whole(
+    assets: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Artifacts are hashed streaming and handed to sigstore prehashed: a multi-GB release
+    file costs constant memory. Reading one whole would fail this test."""
+    whl = assets / "bundle_v3_github.whl"
+    real = Path.read_bytes
+
+    def guarded(self: Path) -> bytes:
+        assert self != whl, "the artifact was read into memory"
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", guarded)
+    code, _, err = _verify(capsys, str(whl), "--offline", "--repo", "trailofbits/rfc8785.py")
+    assert code == 0, err
 
 
 # --- what must be rejected ---

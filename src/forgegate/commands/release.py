@@ -136,6 +136,17 @@ def cmd_download(args: argparse.Namespace) -> int:
                 )
             )
             continue
+        github_says = by_name[name].sha256
+        if github_says is not None and github_says != sums[name]:
+            findings.append(
+                _finding(
+                    "release/checksum-mismatch",
+                    name,
+                    f"{MANIFEST} says sha256 {sums[name]} for {name} but GitHub computed "
+                    f"{github_says} at upload; not downloaded",
+                )
+            )
+            continue
         try:
             fetched.append(fetcher.download(by_name[name].url, target, sums[name]))
         except ChecksumMismatch as err:

@@ -22,6 +22,8 @@ class Asset:
     size: int
     #: the API URL: GET with Accept: application/octet-stream downloads it
     url: str
+    #: the sha256 GitHub computed at upload (hex), where the server reports one
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,20 @@ class Release:
     assets: tuple[Asset, ...]
 
 
+def _sha256(digest: Any) -> str | None:
+    text = str(digest or "")
+    return text.removeprefix("sha256:").lower() if text.startswith("sha256:") else None
+
+
 def _release(data: Any) -> Release:
     return Release(
         str(data.tag_name),
-        tuple(Asset(str(a.name), int(a.id), int(a.size), str(a.url)) for a in data.assets),
+        tuple(
+            Asset(
+                str(a.name), int(a.id), int(a.size), str(a.url), _sha256(getattr(a, "digest", None))
+            )
+            for a in data.assets
+        ),
     )
 
 

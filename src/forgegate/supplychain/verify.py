@@ -9,7 +9,6 @@ exact identity (any of several), a full-match regular expression, or the GitHub 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -277,9 +276,16 @@ def _verify_one(
 def _verify_bytes(
     verifier: Verifier, policy: VerificationPolicy, artifact: Path, raw: bytes, label: str
 ) -> Result:
+    from sigstore.hashes import Hashed
+    from sigstore_models.common.v1 import HashAlgorithm
+
+    from forgegate.supplychain.checksums import sha256_file
+
     name = str(artifact)
     try:
-        data = artifact.read_bytes()
+        # hashed while streaming and handed to sigstore prehashed: constant memory on
+        # multi-GB artifacts
+        digest = sha256_file(artifact)
     except OSError as err:
         return Result(name, False, f"cannot read the artifact: {err.strerror}", label)
     try:
@@ -289,9 +295,10 @@ def _verify_bytes(
     try:
         if bundle._dsse_envelope is not None:
             payload_type, payload = verifier.verify_dsse(bundle, policy)
-            _check_statement(payload_type, payload, data)
+            _check_statement(payload_type, payload, digest)
         else:
-            verifier.verify_artifact(data, bundle, policy)
+            hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(digest))
+            verifier.verify_artifact(hashed, bundle, policy)
     except (SigstoreError, ValueError) as err:
         return Result(name, False, str(err) or type(err).__name__, label)
     return Result(name, True, "verified", label)
@@ -319,8 +326,9 @@ def _verify_stored(
     )
 
 
-def _check_statement(payload_type: str, payload: bytes, data: bytes) -> None:
-    """A DSSE in-toto statement must name this artifact's sha256 among its subjects."""
+def _check_statement(payload_type: str, payload: bytes, actual: str) -> None:
+    """A DSSE in-toto statement must name the artifact's sha256 (``actual``, hex) among its
+    subjects."""
     from sigstore.errors import VerificationError
 
     if payload_type != "application/vnd.in-toto+json":
@@ -330,7 +338,6 @@ def _check_statement(payload_type: str, payload: bytes, data: bytes) -> None:
         digests = {s.get("digest", {}).get("sha256") for s in statement.get("subject", [])}
     except (ValueError, AttributeError):
         raise VerificationError("the in-toto statement is not valid JSON") from None
-    actual = hashlib.sha256(data).hexdigest()
     if actual not in digests:
         raise VerificationError(f"the statement's subjects do not include sha256:{actual}")
 
