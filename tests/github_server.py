@@ -390,6 +390,8 @@ class FakeGitHub:
         self.releases: dict[str, list[tuple[str, dict[str, int]]]] = {}
         #: asset id -> (name, bytes)
         self.assets: dict[int, tuple[str, bytes]] = {}
+        #: out-of-line attestation bundles (snappy block format), by id
+        self.blobs: dict[int, bytes] = {}
         #: asset id -> faults for its next downloads: "502", "429", "truncate", "reset", "corrupt"
         self.faults: dict[int, deque[str]] = {}
         self._next_id = 1000
@@ -440,10 +442,23 @@ class FakeGitHub:
         )  # fmt: skip
         return body
 
-    def attest(self, full_name: str, sha256: str, bundle: dict[str, Any]) -> None:
+    def attest(
+        self, full_name: str, sha256: str, bundle: dict[str, Any], *, inline: bool = True
+    ) -> None:
         """Store ``bundle`` for the artifact digest ``sha256`` (as attest-build-provenance
-        would)."""
-        self.attestations.setdefault((full_name.lower(), sha256), []).append(bundle)
+        would); ``inline=False`` keeps it out of line, behind a ``bundle_url`` to a
+        snappy-compressed blob on the storage host, as GitHub does for most attestations."""
+        import cramjam
+
+        if inline:
+            self.attestations.setdefault((full_name.lower(), sha256), []).append(bundle)
+            return
+        blob = self._id()
+        self.blobs[blob] = bytes(cramjam.snappy.compress_raw(json.dumps(bundle).encode()))
+        storage = self.url.replace("127.0.0.1", "localhost")
+        self.attestations.setdefault((full_name.lower(), sha256), []).append(
+            {"x-bundle-url": f"{storage}/blobs/{blob}.json.sn?sig=signed"}
+        )
 
     def comments_on(self, full_name: str, number: int) -> list[dict[str, Any]]:
         return [c for repo, n, c in self.comments.values() if repo == full_name and n == number]
@@ -506,7 +521,10 @@ class FakeGitHub:
                 200,
                 {
                     "attestations": [
-                        {"bundle": b, "repository_id": 1, "initiator": "forgegate"} for b in stored
+                        {"bundle_url": b["x-bundle-url"], "repository_id": 1, "initiator": "user"}
+                        if "x-bundle-url" in b
+                        else {"bundle": b, "repository_id": 1, "initiator": "forgegate"}
+                        for b in stored
                     ]
                 },
             )
@@ -765,6 +783,13 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             fake.requests.append(Seen(method, path, dict(self.headers.items()), sent))
             if method == "GET" and (hit := re.fullmatch(r"/download/(\d+)", path)):
                 self._download(int(hit.group(1)))
+                return
+            if method == "GET" and (hit := re.fullmatch(r"/blobs/(\d+)\.json\.sn", path)):
+                blob = fake.blobs.get(int(hit.group(1)))
+                self.send_response(200 if blob is not None else 404)
+                self.send_header("Content-Length", str(len(blob or b"")))
+                self.end_headers()
+                self.wfile.write(blob or b"")
                 return
             asked = fake.check.request_errors(path, method, sent) if method != "GET" else []
             if asked:

@@ -451,3 +451,24 @@ def test_attest_command_stores_what_verify_from_github_finds(
     fake_github.script("/attestations", github_server.Canned(403, {"message": "no"}), method="POST")
     assert main(argv) == 3
     assert "attestations: write" in capsys.readouterr().err
+
+
+def test_from_github_fetches_out_of_line_bundles(
+    assets: Path, fake_github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """GitHub usually answers with a ``bundle_url`` (a snappy-compressed blob on its storage
+    host) instead of the bundle itself: it is fetched, without the token, and verified."""
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_" + "z" * 36)
+    fake_github.add_repo("trailofbits/rfc8785.py")
+    whl = tmp_path / "rfc8785.whl"
+    shutil.copy(assets / "bundle_v3_github.whl", whl)
+    stored = json.loads((assets / "bundle_v3_github.whl.sigstore").read_text())
+    fake_github.attest("trailofbits/rfc8785.py", _digest(whl), stored, inline=False)
+    code, _, err = _verify(
+        capsys, str(whl), "--offline", "--repo", "trailofbits/rfc8785.py",
+        "--from-github", "trailofbits/rfc8785.py", "--base-url", fake_github.url,
+    )  # fmt: skip
+    assert code == 0, err
+    [blob] = [r for r in fake_github.requests if r.path.startswith("/blobs/")]
+    assert "Authorization" not in blob.headers

@@ -53,10 +53,34 @@ class AttestationStore:
             raise self._explain(err, what, "attestations: read (or contents: read)") from None
         found = []
         for item in (data or {}).get("attestations") or []:
-            bundle = item.get("bundle") if isinstance(item, dict) else None
+            if not isinstance(item, dict):
+                continue
+            bundle = item.get("bundle")
             if isinstance(bundle, dict):
                 found.append(json.dumps(bundle).encode())
+            elif isinstance(item.get("bundle_url"), str):
+                found.append(self._fetch_bundle(item["bundle_url"], what))
         return found
+
+    def _fetch_bundle(self, url: str, what: str) -> bytes:
+        """A bundle GitHub keeps out of line: a snappy-compressed (block format) JSON document
+        behind a signed storage URL, fetched without the token — as ``gh attestation`` does."""
+        import cramjam
+        import requests
+
+        def get() -> bytes:
+            response = requests.get(url, timeout=30)
+            response.raise_for_status()
+            return response.content
+
+        data = self.retrier.call(get, f"fetch an attestation bundle to {what}")
+        try:
+            return bytes(cramjam.snappy.decompress_raw(data))
+        except Exception as err:  # cramjam raises its own DecompressionError
+            raise GateError(
+                f"an attestation bundle of the store is not snappy-compressed JSON ({err}); "
+                "it cannot be verified"
+            ) from None
 
     def upload(self, repo: str, bundle: dict[str, Any]) -> int:
         """Store ``bundle`` (a Sigstore bundle with a DSSE in-toto envelope); its id."""
