@@ -1,5 +1,5 @@
 """Every rule family; importing this package registers all checks."""
 
-from forgegate.checks import deps, hygiene, meta, release, workflow
+from forgegate.checks import deps, drift, hygiene, meta, release, workflow
 
-__all__ = ["deps", "hygiene", "meta", "release", "workflow"]
+__all__ = ["deps", "drift", "hygiene", "meta", "release", "workflow"]
