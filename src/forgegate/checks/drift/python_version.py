@@ -96,6 +96,19 @@ def _expand(token: str) -> list[str]:
     return [x for part in match.group(1).split(",") for x in _expand(head + part.strip() + tail)]
 
 
+def _tokens(value: str) -> Iterator[str]:
+    """Environment names of an envlist line: split at commas and spaces outside braces."""
+    depth, current = 0, ""
+    for char in value + ",":
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0 and (char == "," or char.isspace()):
+            if current:
+                yield current
+            current = ""
+        else:
+            current += char
+
+
 def tox_envlist(root: Path) -> Iterator[Stated]:
     text = read_text(root, "tox.ini")
     if text is None:
@@ -117,7 +130,7 @@ def tox_envlist(root: Path) -> Iterator[Stated]:
         else:
             in_list = False
             continue
-        for token in re.split(r"[,\s]+", value):
+        for token in _tokens(value):
             for env in _expand(token):
                 for factor in env.split("-"):
                     found = _TOX_FACTOR.match(factor)
