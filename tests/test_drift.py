@@ -11,16 +11,11 @@ import pytest
 from forgegate.cli import main
 
 from .conftest import MakeRepo, git
+from .test_hygiene import BASICS
 from .test_sbom import H1, H2, POETRY_LOCK, PYLOCK, UV_LOCK
 
 SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
 DIGEST = "sha256:" + "c" * 64
-BASICS = {
-    "README.md": "# demo\n",
-    "LICENSE": "MIT\n",
-    "SECURITY.md": "Report to security@example.invalid\n",
-    "CODE_OF_CONDUCT.md": "Be kind.\n",
-}
 
 
 def check(

@@ -84,6 +84,19 @@ def load_toml(root: Path, rel: str) -> tuple[str, dict[str, Any]]:
 
 
 @dataclass(frozen=True)
+class Stated:
+    """A version (of Python, of the project) written somewhere in the repository."""
+
+    where: str
+    version: str
+    path: str
+    line: int
+    column: int | None = None
+    #: a single version (not one of a list) that should equal the reference
+    single: bool = False
+
+
+@dataclass(frozen=True)
 class Declared:
     """One requirement string from pyproject.toml."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,14 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from forgegate.checks.base import Context, RepoCheck, SourceFile
-from forgegate.checks.drift._project import Project, load_project, read_text, repo_paths
-from forgegate.checks.drift._project import Unreadable as _Unreadable
+from forgegate.checks.drift._project import (
+    Project,
+    Stated,
+    Unreadable,
+    load_project,
+    read_text,
+    repo_paths,
+)
 from forgegate.checks.workflow._model import DEFAULT_PATTERNS, Job, Step, documents
 from forgegate.checks.workflow._yaml import Node, ScalarNode, column, get, items, line
 from forgegate.dockerfile import PATTERNS as DOCKERFILES
@@ -37,19 +42,6 @@ _IMAGE = re.compile(r"(?:^|/)python:(\d+\.\d+(?:\.\d+)?)(?![\d.])")
 _TOX_FACTOR = re.compile(r"^py(?:(\d)(\d+)|(\d)\.(\d+))$")
 _TOX_KEY = re.compile(r"^(env_?list)\s*=\s*(.*)$")
 _BRACES = re.compile(r"\{([^{}]*)\}")
-
-
-@dataclass(frozen=True)
-class Stated:
-    """A Python version written somewhere in the repository."""
-
-    where: str
-    version: str
-    path: str
-    line: int
-    column: int | None = None
-    #: a single version (not one of a list) that should equal ``.python-version``
-    single: bool = False
 
 
 def newest_patch(version: str) -> Version | None:
@@ -267,7 +259,7 @@ class PythonVersionDrift(RepoCheck):
         if "pyproject.toml" in paths:
             try:
                 project = load_project(root, "pyproject.toml")
-            except _Unreadable:
+            except Unreadable:
                 project = None  # drift/lock-stale reports an unreadable pyproject.toml
         requires = project.requires_python if project else None
         pinned = python_version_file(root) if ".python-version" in paths else None

@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
 from forgegate.checks.base import Context, RepoCheck
 from forgegate.checks.drift._project import (
     Project,
+    Stated,
     Unreadable,
     line_at,
     load_project,
@@ -26,14 +26,6 @@ CHANGELOGS = ("CHANGELOG.md", "CHANGES.md", "HISTORY.md", "NEWS.md", "CHANGELOG"
 _DUNDER = re.compile(r"""^__version__\s*(?::\s*\w+\s*)?=\s*["']([^"']+)["']""", re.M)
 _HEADING = re.compile(r"^#{1,6}[ \t]+\[?v?(\d+(?:\.\d+)+[0-9A-Za-z.+-]*?)\]?(?=[ \t]|$)", re.M)
 _TAG = re.compile(r"^refs/tags/(.+)$")
-
-
-@dataclass(frozen=True)
-class Stated:
-    where: str
-    version: str
-    path: str
-    line: int
 
 
 def same(a: str, b: str) -> bool:
