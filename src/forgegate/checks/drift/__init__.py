@@ -1,21 +1,13 @@
-"""The drift family: the same fact stated in several places, and the places disagreeing."""
+"""Drift gates: facts that several files state and that have stopped agreeing (lock vs
+declared dependencies, tool pins, Python versions, version strings, image and hash pins, SBOMs).
 
-from forgegate.checks.drift import (
-    lock_stale,
-    python_version,
-    sbom_stale,
-    tool_versions,
-    unhashed_requirements,
-    unpinned_base_image,
-    version_string,
-)
+Every module here whose name does not start with ``_`` defines one rule; importing the package
+imports them all. ``_project`` and ``_locks`` read pyproject.toml and lock files for them.
+"""
 
-__all__ = [
-    "lock_stale",
-    "python_version",
-    "sbom_stale",
-    "tool_versions",
-    "unhashed_requirements",
-    "unpinned_base_image",
-    "version_string",
-]
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    if not _module.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_module.name}")

@@ -1,35 +1,16 @@
-"""drift/lock-stale: the lock file no longer satisfies the declared dependencies."""
+"""drift/lock-stale: a lock that no longer satisfies pyproject.toml's declared dependencies."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Sequence
+
+from packaging.version import InvalidVersion, Version
 
 from forgegate.checks.base import Context, RepoCheck
-from forgegate.checks.drift._project import pyproject, read_text
-from forgegate.errors import ForgegateError
+from forgegate.checks.drift._locks import Lock, environments, holds, lock_paths, read_any
+from forgegate.checks.drift._project import Declared, Project, Unreadable, projects, repo_paths
 from forgegate.model import Finding, Rule, Severity
 from forgegate.registry import register
-
-if TYPE_CHECKING:
-    from packaging.requirements import Requirement
-
-LOCKS = ("uv.lock", "poetry.lock", "pylock.toml")
-
-
-def declared(project: dict[str, Any], doc: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(where, requirement text) of every declared dependency: ``[project] dependencies``,
-    optional dependencies and PEP 735 dependency groups (``include-group`` entries skipped)."""
-    for text in project.get("dependencies") or []:
-        yield "dependencies", str(text)
-    for extra, items in (project.get("optional-dependencies") or {}).items():
-        for text in items or []:
-            yield f"optional-dependencies.{extra}", str(text)
-    for group, items in (doc.get("dependency-groups") or {}).items():
-        for item in items or []:
-            if isinstance(item, str):
-                yield f"dependency-groups.{group}", item
 
 
 @register
@@ -38,72 +19,78 @@ class LockStale(RepoCheck):
         id="drift/lock-stale",
         title="Lock file does not satisfy the declared dependencies",
         severity=Severity.ERROR,
-        summary="A dependency declared in pyproject.toml is missing from the lock file, or the "
-        "version locked for it is outside the declared specifier: the lock is stale.",
+        summary="uv.lock, poetry.lock, pylock.toml or a fully pinned requirements file pins a "
+        "version pyproject.toml's requirements exclude, misses a declared dependency, or "
+        "cannot be read.",
     )
 
-    def check_repo(self, ctx: Context) -> Iterable[Finding]:
-        # imported here: `forgegate check` loads every rule, most runs never need these
-        from packaging.requirements import InvalidRequirement, Requirement
-        from packaging.utils import canonicalize_name
+    def check_repo(self, ctx: Context) -> Iterator[Finding]:
+        paths = repo_paths(ctx)
+        for project in projects(ctx, paths):
+            locks = lock_paths(paths, project.path)
+            if not locks:
+                continue
+            if isinstance(project, Unreadable):
+                yield self._unreadable(project, "its locks cannot be judged")
+                continue
+            yield from self._project(ctx, project, locks)
 
-        from forgegate.supplychain.sbom.sources import lock_versions
-
-        lock = next((name for name in LOCKS if name in ctx.paths), None)
-        doc = pyproject(ctx.root)
-        if lock is None or doc is None:
-            return
-        try:
-            locked = lock_versions(ctx.root / lock)
-        except ForgegateError as err:
-            # a lock the gate cannot read must not pass: say so on the lock itself
-            yield self.finding(f"{lock} cannot be read: {err}", lock, 1, key=f"unreadable\0{lock}")
-            return
-        project = doc.get("project") or {}
-        own = canonicalize_name(str(project.get("name", "")))
-        text = read_text(ctx.root, "pyproject.toml") or ""
-        for where, spec in declared(project, doc):
+    def _project(self, ctx: Context, project: Project, locks: Sequence[str]) -> Iterator[Finding]:
+        declared = project.declared()
+        for line, message in project.invalid:
+            yield self.finding(message, project.path, line, key=message)
+        requires = project.requires_python
+        envs = environments(requires[0] if requires else None)
+        for rel in locks:
             try:
-                req = Requirement(spec)
-            except InvalidRequirement:
-                continue  # the build backend reports an invalid requirement
-            name = canonicalize_name(req.name)
-            if name == own or req.url:
-                continue  # the project itself (an extra of its own), or a direct URL
-            line = _line(text, spec)
-            versions = locked.get(name)
-            if not versions:
-                if req.marker is not None:
-                    continue  # only for other environments, which a lock may leave out
-                yield self.finding(
-                    f"{req.name} ({where}) is not in {lock}; re-lock (uv lock, poetry lock)",
-                    "pyproject.toml",
-                    line,
-                    key=f"missing\0{name}\0{lock}",
-                )
+                lock = read_any(ctx.root, rel)
+            except Unreadable as err:
+                yield self._unreadable(err, "the gate cannot tell whether it is stale")
                 continue
-            if not req.specifier:
-                continue
-            fitting = [v for v in versions if _satisfies(req, v)]
-            if not fitting:
-                shown = ", ".join(sorted(versions))
+            if lock is None:
+                continue  # a requirements file with ranges is an input, not a lock
+            for dep in declared:
+                yield from self._judge(project, dep, lock, envs)
+
+    def _judge(
+        self, project: Project, dep: Declared, lock: Lock, envs: list[dict[str, str]]
+    ) -> Iterator[Finding]:
+        applicable = [env for env in envs if holds(dep.requirement.marker, env)]
+        if not applicable:
+            return  # its marker holds on no Python the project supports
+        pins = lock.pins.get(dep.name, [])
+        if not pins:
+            if lock.covers(dep.group):
                 yield self.finding(
-                    f"{req.name}{req.specifier} ({where}) but {lock} pins {shown}; re-lock",
-                    "pyproject.toml",
-                    line,
-                    key=f"outside\0{name}\0{req.specifier}\0{shown}",
+                    f"{dep.text!r} ({dep.group}) is missing from {lock.path}; run `{lock.relock}`",
+                    project.path,
+                    dep.line,
+                    key=f"{lock.path}\0{dep.group}\0{dep.text}\0missing",
+                    fix=lock.relock,
                 )
+            return
+        specifier = dep.requirement.specifier
+        for pin in pins:
+            try:
+                inside = specifier.contains(Version(pin.version), prereleases=True)
+            except InvalidVersion:
+                continue
+            if inside or not any(holds(pin.marker, env) for env in applicable):
+                continue
+            yield self.finding(
+                f"{dep.text!r} ({dep.group}) excludes {pin.name} {pin.version}, pinned in "
+                f"{pin.path}:{pin.line}; run `{lock.relock}`",
+                project.path,
+                dep.line,
+                key=f"{lock.path}\0{dep.group}\0{dep.text}\0{pin.version}",
+                fix=lock.relock,
+            )
 
-
-def _satisfies(req: Requirement, version: str) -> bool:
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return req.specifier.contains(Version(version), prereleases=True)
-    except InvalidVersion:
-        return False
-
-
-def _line(text: str, spec: str) -> int | None:
-    match = re.search(r"[\"']" + re.escape(spec) + r"[\"']", text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    def _unreadable(self, err: Unreadable, why: str) -> Finding:
+        return self.finding(
+            f"{err.path} cannot be read, so {why}: {err.message}",
+            err.path,
+            err.line,
+            key=err.message,
+            fix="repair the file (regenerate a lock with its tool)",
+        )

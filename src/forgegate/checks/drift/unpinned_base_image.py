@@ -1,36 +1,15 @@
-"""drift/unpinned-base-image: a Dockerfile ``FROM`` without an ``@sha256:`` digest."""
+"""drift/unpinned-base-image: Dockerfile ``FROM`` images without an ``@sha256:`` digest."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 from forgegate.checks.base import Context, FileCheck, SourceFile
-from forgegate.checks.dockerfile import PATTERNS, instructions
+from forgegate.dockerfile import DIGEST, PATTERNS, base_images, global_args, variables_in
 from forgegate.model import Finding, Rule, Severity
 from forgegate.registry import register
 
-_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
-_VARIABLE = re.compile(
-    r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)"
-)
-
-
-def _substitute(image: str, args: dict[str, str]) -> tuple[str, list[str]]:
-    """``image`` with ``$X``/``${X}``/``${X:-default}`` replaced from the ARG defaults; the
-    names that have no value are returned too."""
-    unknown: list[str] = []
-
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(3)
-        if name in args:
-            return args[name]
-        if match.group(2) is not None:
-            return match.group(2)
-        unknown.append(name)
-        return match.group(0)
-
-    return _VARIABLE.sub(value, image), unknown
+FIX = "docker buildx imagetools inspect IMAGE:TAG prints the digest; write IMAGE:TAG@sha256:..."
 
 
 @register
@@ -39,47 +18,42 @@ class UnpinnedBaseImage(FileCheck):
         id="drift/unpinned-base-image",
         title="Dockerfile base image not pinned by digest",
         severity=Severity.WARNING,
-        summary="A FROM names an image by tag only; the tag can be moved to another image, so "
-        "two builds of the same commit can differ.",
+        summary="A Dockerfile `FROM` (or the build argument it uses) names an image by tag, "
+        "which its publisher can move, so two builds of one commit get different images.",
     )
     patterns = PATTERNS
     needles = (b"FROM", b"from")
 
-    def check_file(self, source: SourceFile, ctx: Context) -> Iterable[Finding]:
-        args: dict[str, str] = {}
-        stages: set[str] = set()
-        for ins in instructions(source.text):
-            if ins.keyword == "ARG":
-                name, _, default = ins.args.partition("=")
-                if default:
-                    args[name.strip()] = default.strip().strip("\"'")
+    def check_file(self, source: SourceFile, ctx: Context) -> Iterator[Finding]:
+        text = source.text
+        args = global_args(text)
+        reported: set[str] = set()
+        for inst, image, resolved in base_images(text):
+            if resolved is not None and DIGEST.search(resolved):
                 continue
-            if ins.keyword != "FROM":
-                continue
-            words = [w for w in ins.args.split() if not w.startswith("--")]
-            if not words:
-                continue
-            image = words[0]
-            alias = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
-            resolved, unknown = _substitute(image, args)
-            earlier_stage = resolved.lower() in stages
-            if alias:
-                stages.add(alias)
-            if resolved.lower() == "scratch" or earlier_stage:
-                continue
-            if _DIGEST.search(resolved):
-                continue
-            if unknown:
-                why = f"comes from ARG {', '.join(unknown)} without a default"
-            elif resolved != image:
-                why = f"resolves to {resolved}, a tag"
+            offset = text.find(image, inst.offset)
+            line, column = source.line_at(offset), source.column_at(offset)
+            message = f"FROM {resolved} is referenced by tag, not by @sha256: digest"
+            key = f"FROM {image}"
+            if resolved is None:
+                message = (
+                    f"FROM {image}: a build argument it uses has no default, so the image "
+                    "cannot be checked; give the ARG a default pinned by @sha256: digest"
+                )
             else:
-                why = "is a tag"
-            yield self.finding(
-                f"FROM {image} {why}, not an @sha256: digest; pin it as "
-                f"{resolved.split('@')[0]}@sha256:<digest> and keep the tag in a comment",
-                source.path,
-                ins.line,
-                key=f"FROM\0{image}",
-                fix="docker buildx imagetools inspect IMAGE:TAG prints the digest to pin",
-            )
+                defaults = [n for n in variables_in(image) if args.get(n, (None,))[0] is not None]
+                if defaults:  # report where the default is written, once per ARG
+                    name = defaults[0]
+                    default, arg = args[name]
+                    if name in reported:
+                        continue
+                    reported.add(name)
+                    offset = text.find(f"{name}=", arg.offset)
+                    offset = offset if offset != -1 else arg.offset
+                    line, column = source.line_at(offset), source.column_at(offset)
+                    message = (
+                        f"ARG {name}={default} (the base image of FROM on line {inst.line}) is "
+                        "not pinned by @sha256: digest"
+                    )
+                    key = f"ARG {name}={default}"
+            yield self.finding(message, source.path, line, column, key=key, fix=FIX)

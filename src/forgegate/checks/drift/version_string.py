@@ -1,48 +1,84 @@
-"""drift/version-string: the project's version said differently in different places."""
+"""drift/version-string: [project] version, __version__, the newest CHANGELOG heading and the
+release tag disagree."""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator, Sequence
 
 from packaging.version import InvalidVersion, Version
 
 from forgegate.checks.base import Context, RepoCheck
-from forgegate.checks.drift._project import line_of, pyproject, read_text
+from forgegate.checks.drift._project import (
+    Project,
+    Stated,
+    Unreadable,
+    line_at,
+    load_project,
+    read_text,
+    repo_paths,
+)
 from forgegate.model import Finding, Rule, Severity
 from forgegate.registry import register
 
-CHANGELOGS = ("CHANGELOG.md", "CHANGES.md", "HISTORY.md", "CHANGELOG.rst", "CHANGES.rst")
-#: a heading that names a version: "## [1.2.3] - 2024-05-01", "## 1.2.3", "# v1.2.3 (date)"
-_HEADING = re.compile(
-    r"^(?:#{1,3}[ \t]+|)\[?v?(?P<version>\d+(?:\.\d+)+(?:[-.]?(?:a|b|rc|dev|post)\d*)*)\]?"
-    r"(?:[ \t].*)?$",
-    re.M | re.I,
-)
-_DUNDER = re.compile(r"^__version__\s*(?::\s*str\s*)?=\s*[\"']([^\"']+)[\"']", re.M)
+CHANGELOGS = ("CHANGELOG.md", "CHANGES.md", "HISTORY.md", "NEWS.md", "CHANGELOG", "CHANGES")
+_DUNDER = re.compile(r"""^__version__\s*(?::\s*\w+\s*)?=\s*["']([^"']+)["']""", re.M)
+_HEADING = re.compile(r"^#{1,6}[ \t]+\[?v?(\d+(?:\.\d+)+[0-9A-Za-z.+-]*?)\]?(?=[ \t]|$)", re.M)
+_TAG = re.compile(r"^refs/tags/(.+)$")
 
 
-def _same(a: str, b: str) -> bool:
+def same(a: str, b: str) -> bool:
+    """Equal as PEP 440 versions (``1.2`` is ``1.2.0``), or as text when one is not one."""
     try:
         return Version(a) == Version(b)
     except InvalidVersion:
-        return a == b
+        return a.strip() == b.strip()
 
 
-def newest_changelog_entry(text: str, rst: bool) -> tuple[str, int] | None:
-    """The first version heading (the newest, by convention) and its line; "Unreleased" and
-    other non-version headings are passed over."""
-    for match in _HEADING.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        if not rst and not match.group(0).startswith("#"):
-            continue  # Markdown: only headings count, not a version in prose
-        if rst:
-            after = text[match.end() + 1 :].split("\n", 1)[0]
-            if not re.fullmatch(r"[=\-~^*#]{3,}\s*", after):
-                continue  # reStructuredText: a heading is underlined
-        return match.group("version"), line
+def module_files(name: str) -> list[str]:
+    """Where a project's ``__version__`` lives, in the src and flat layouts."""
+    package = name.replace("-", "_").replace(".", "_").lower()
+    files = []
+    for base in (f"src/{package}", package):
+        files += [f"{base}/{leaf}" for leaf in ("__init__.py", "__about__.py", "_version.py")]
+        files += [f"{base}/version.py", f"{base}.py"]
+    return files
+
+
+def dunder_version(ctx: Context, paths: Sequence[str], name: str) -> Stated | None:
+    present = set(paths)
+    for rel in module_files(name):
+        text = read_text(ctx.root, rel) if rel in present else None
+        found = _DUNDER.search(text or "")
+        if text is not None and found:
+            return Stated("__version__", found.group(1), rel, line_at(text, found.start()))
     return None
+
+
+def changelog_version(ctx: Context, paths: Sequence[str]) -> Stated | None:
+    """The newest version heading (``## [1.2.3]``, ``## 1.2.3``, ``# v1.2.3``); "Unreleased"
+    and other headings are passed over."""
+    for rel in CHANGELOGS:
+        text = read_text(ctx.root, rel) if rel in paths else None
+        found = _HEADING.search(text or "")
+        if text is not None and found:
+            where = line_at(text, found.start())
+            return Stated(f"newest {rel} heading", found.group(1), rel, where)
+    return None
+
+
+def tag_version() -> str | None:
+    """The tag of a tag build (``GITHUB_REF=refs/tags/v1.2.3`` -> ``1.2.3``)."""
+    found = _TAG.match(os.environ.get("GITHUB_REF", ""))
+    if not found:
+        return None
+    tag = found.group(1).removeprefix("v")
+    try:
+        Version(tag)
+    except InvalidVersion:
+        return None  # not a version tag: nothing to compare
+    return tag
 
 
 @register
@@ -51,52 +87,46 @@ class VersionString(RepoCheck):
         id="drift/version-string",
         title="Version strings disagree",
         severity=Severity.ERROR,
-        summary="[project] version, the package's __version__, the newest CHANGELOG heading and "
-        "(on a tag build) the tag name do not name the same version.",
+        summary="pyproject.toml's [project] version, the package's __version__, the newest "
+        "CHANGELOG heading and (on a tag build) the tag name do not all say the same version.",
     )
 
-    def check_repo(self, ctx: Context) -> Iterable[Finding]:
-        from packaging.utils import canonicalize_name
+    def check_repo(self, ctx: Context) -> Iterator[Finding]:
+        paths = repo_paths(ctx)
+        if "pyproject.toml" not in paths:
+            return
+        try:
+            project = load_project(ctx.root, "pyproject.toml")
+        except Unreadable:
+            return  # drift/lock-stale reports it
+        if "version" in (project.table.get("dynamic") or []) or project.name is None:
+            return  # setuptools-scm, hatch-vcs...: the version is not written down to compare
+        yield from self._compare(ctx, paths, project)
 
-        doc = pyproject(ctx.root)
-        project = (doc or {}).get("project") or {}
-        version = project.get("version")
-        if not isinstance(version, str) or "version" in (project.get("dynamic") or []):
-            return  # dynamic (setuptools-scm, hatch-vcs ...): nothing to compare, no guessing
-        text = read_text(ctx.root, "pyproject.toml") or ""
-        said = f"pyproject.toml says {version}"
-        name = canonicalize_name(str(project.get("name", ""))).replace("-", "_")
-        for rel in (f"src/{name}/__init__.py", f"{name}/__init__.py", f"src/{name}/_version.py"):
-            module = read_text(ctx.root, rel)
-            match = _DUNDER.search(module or "")
-            if match and not _same(match.group(1), version):
+    def _compare(self, ctx: Context, paths: Sequence[str], project: Project) -> Iterator[Finding]:
+        dunder = dunder_version(ctx, paths, project.name or "")
+        static = project.static_version
+        reference = (
+            Stated("[project] version", static[0], project.path, static[1]) if static else dunder
+        )
+        if reference is None:
+            return
+        stated = [s for s in (dunder, changelog_version(ctx, paths)) if s is not None]
+        for item in stated:
+            if item is not reference and not same(item.version, reference.version):
                 yield self.finding(
-                    f"__version__ = {match.group(1)!r} but {said}",
-                    rel,
-                    module.count("\n", 0, match.start()) + 1 if module else None,
-                    key=f"dunder\0{rel}\0{match.group(1)}\0{version}",
+                    f"{item.where} says {item.version}, but {reference.where} "
+                    f"({reference.path}:{reference.line}) says {reference.version}",
+                    item.path,
+                    item.line,
+                    key=f"{item.where}\0{item.version}\0{reference.version}",
                 )
-        for rel in CHANGELOGS:
-            changelog = read_text(ctx.root, rel)
-            if changelog is None:
-                continue
-            entry = newest_changelog_entry(changelog, rel.endswith(".rst"))
-            if entry and not _same(entry[0], version):
-                yield self.finding(
-                    f"the newest {rel} entry is {entry[0]} but {said}; add the entry for "
-                    f"{version} (or bump the version)",
-                    rel,
-                    entry[1],
-                    key=f"changelog\0{rel}\0{entry[0]}\0{version}",
-                )
-            break
-        ref = os.environ.get("GITHUB_REF", "")
-        if ref.startswith("refs/tags/"):
-            tag = ref.removeprefix("refs/tags/")
-            if not _same(tag.removeprefix("v"), version):
-                yield self.finding(
-                    f"building tag {tag} but {said}",
-                    "pyproject.toml",
-                    line_of(text, r"^version\s*="),
-                    key=f"tag\0{tag}\0{version}",
-                )
+        tag = tag_version()
+        if tag is not None and not same(tag, reference.version):
+            yield self.finding(
+                f"this build is for tag {os.environ.get('GITHUB_REF', '')!r}, but "
+                f"{reference.where} says {reference.version}; bump the version or fix the tag",
+                reference.path,
+                reference.line,
+                key=f"tag\0{tag}\0{reference.version}",
+            )

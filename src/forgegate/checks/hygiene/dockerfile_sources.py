@@ -3,46 +3,14 @@
 from __future__ import annotations
 
 import glob
-import json
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from forgegate.checks.base import Context, FileCheck, SourceFile
-from forgegate.checks.dockerfile import PATTERNS, logical_line
+from forgegate.dockerfile import PATTERNS, copy_operands, instructions
 from forgegate.model import Finding, Rule, Severity
 from forgegate.registry import register
-
-_INSTRUCTION = re.compile(r"^[ \t]*(COPY|ADD)[ \t]+", re.I | re.M)
-_FLAG = re.compile(r"--([a-z-]+)(?:=(\S*))?")
-
-
-def sources(args: str) -> Iterator[str] | None:
-    """The source operands of a COPY/ADD argument string (``None``: not checkable)."""
-    rest = args.strip()
-    while rest.startswith("--"):
-        flag, _, rest = rest.partition(" ")
-        name = _FLAG.match(flag)
-        if name and name.group(1) == "from":
-            return None  # copies from another stage or image
-        rest = rest.lstrip()
-    if rest.startswith("<<"):
-        return None  # heredoc
-    operands: list[str]
-    if rest.startswith("["):
-        try:
-            parsed = json.loads(rest)
-        except json.JSONDecodeError:
-            return None
-        if not isinstance(parsed, list) or not all(isinstance(o, str) for o in parsed):
-            return None
-        operands = [str(o) for o in parsed]
-    else:
-        operands = rest.split()
-    if len(operands) < 2:
-        return None
-    return iter(operands[:-1])
 
 
 @register
@@ -80,26 +48,27 @@ class DockerfileMissingSource(FileCheck):
     def check_file(self, source: SourceFile, ctx: Context) -> Iterable[Finding]:
         contexts = self._contexts(source, ctx.root)
         text = source.text
-        for match in _INSTRUCTION.finditer(text):
-            args, _ = logical_line(text, match.end())
-            operands = sources(args)
+        for inst in instructions(text):
+            if inst.keyword not in ("COPY", "ADD"):
+                continue
+            operands = copy_operands(inst.args)
             if operands is None:
                 continue
-            for operand in operands:
+            for operand in operands[0]:
                 if "://" in operand or "$" in operand or operand.startswith("git@"):
                     continue  # URLs and build arguments are resolved at build time
                 clean = operand.lstrip("/") or "."
                 if any(self._exists(c, clean) for c in contexts):
                     continue
-                offset = text.find(operand, match.end())
-                offset = offset if offset != -1 else match.start()
+                offset = text.find(operand, inst.offset)
+                offset = offset if offset != -1 else inst.offset
                 yield self.finding(
-                    f"{match.group(1).upper()} source {operand!r} does not exist in the build "
+                    f"{inst.keyword} source {operand!r} does not exist in the build "
                     "context; fix the path or add the file",
                     source.path,
                     source.line_at(offset),
                     source.column_at(offset),
-                    key=f"{match.group(1).upper()} {operand}",
+                    key=f"{inst.keyword} {operand}",
                 )
 
     @staticmethod

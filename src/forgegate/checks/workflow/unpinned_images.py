@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from forgegate.checks.base import Context, SourceFile
 from forgegate.checks.workflow._model import Document, WorkflowCheck
 from forgegate.checks.workflow._yaml import Node, ScalarNode, get, pairs, text
+from forgegate.dockerfile import DIGEST
 from forgegate.model import Finding, Rule, Severity
 from forgegate.registry import register
-
-DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 
 
 @register

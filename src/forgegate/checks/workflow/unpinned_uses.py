@@ -10,12 +10,12 @@ from typing import Any, ClassVar
 from forgegate.checks.base import Context, SourceFile
 from forgegate.checks.workflow._model import Document, WorkflowCheck
 from forgegate.checks.workflow._yaml import ScalarNode
+from forgegate.dockerfile import DIGEST
 from forgegate.model import Finding, Rule, Severity
 from forgegate.registry import register
 
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 SHORT_SHA = re.compile(r"^[0-9a-f]{7,39}$")
-DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 
 
 def problem(uses: str, allowed: list[str]) -> str | None:

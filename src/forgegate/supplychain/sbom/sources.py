@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from forgegate.errors import GateError, UsageError
-from forgegate.supplychain.sbom.licenses import licenses_of
 from forgegate.tomlcompat import tomllib
+
+if TYPE_CHECKING:
+    from importlib import metadata as importlib_metadata
 
 
 @dataclass
@@ -67,6 +68,11 @@ def _is_local(dist: importlib_metadata.Distribution) -> bool:
 
 def from_environment(path: Path | None = None) -> list[Package]:
     """Every distribution installed in ``path`` (a venv or site-packages), or in this Python."""
+    # imported here: the drift rules import this module at every `forgegate check`
+    from importlib import metadata as importlib_metadata
+
+    from forgegate.supplychain.sbom.licenses import licenses_of
+
     search = _site_packages(path) if path is not None else None
     dists = (
         importlib_metadata.distributions(path=search)
@@ -106,16 +112,26 @@ def from_environment(path: Path | None = None) -> list[Package]:
     return sorted(packages.values(), key=lambda p: p.name)
 
 
-def from_requirements(path: Path) -> list[Package]:
-    """Pinned requirements (``==``), with ``-r``/``-c`` includes and ``--hash`` options."""
+def parse_requirements(path: Path) -> Any:
+    """A requirements file with its ``-r``/``-c`` includes, as pip-requirements-parser reads it
+    (each requirement knows its file, line, marker, specifier and ``--hash`` options)."""
     from pip_requirements_parser import RequirementsFile  # type: ignore[import-untyped]
 
     if not path.is_file():
         raise UsageError(f"{path}: no such requirements file")
-    parsed = RequirementsFile.from_file(str(path), include_nested=True)
+    try:
+        parsed = RequirementsFile.from_file(str(path), include_nested=True)
+    except Exception as err:  # the parser raises plain exceptions for missing includes
+        raise GateError(f"{path}: cannot read: {err}") from None
     if parsed.invalid_lines:
         bad = parsed.invalid_lines[0]
         raise GateError(f"{bad.filename}:{bad.line_number}: cannot parse {bad.line!r}")
+    return parsed
+
+
+def from_requirements(path: Path) -> list[Package]:
+    """Pinned requirements (``==``), with ``-r``/``-c`` includes and ``--hash`` options."""
+    parsed = parse_requirements(path)
     packages: dict[str, Package] = {}
     for req in parsed.requirements:
         if req.is_constraint or not req.name:
@@ -162,37 +178,38 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise GateError(f"{path}: not valid TOML: {err}") from None
 
 
-def lock_entries(path: Path) -> list[dict[str, Any]]:
-    """The package tables of uv.lock, poetry.lock or pylock.toml (PEP 751), by file name."""
-    doc = _read_toml(path)
-    name = path.name
-    if name == "uv.lock" or name == "poetry.lock":
-        entries = doc.get("package", [])
-    elif name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml")):
-        entries = doc.get("packages", [])
-    else:
+def is_lock_name(name: str) -> bool:
+    """uv.lock, poetry.lock, pylock.toml or pylock.<name>.toml (PEP 751)."""
+    return name in ("uv.lock", "poetry.lock") or (
+        name.startswith("pylock.") and name.endswith(".toml")
+    )
+
+
+def lock_entries(path: Path, doc: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The package tables of a lock file (``doc``, when already parsed) that have a name and a
+    version, the project itself (uv's editable or virtual root) left out. Every version of a
+    package is kept."""
+    if not is_lock_name(path.name):
         raise UsageError(
             f"{path}: not a lock file forgegate reads (uv.lock, poetry.lock, pylock.toml)"
         )
-    return [e for e in entries if isinstance(e, dict) and "name" in e and "version" in e]
-
-
-def lock_versions(path: Path) -> dict[str, set[str]]:
-    """Canonical name -> every version the lock pins (a uv lock may hold several per name)."""
-    found: dict[str, set[str]] = {}
-    for entry in lock_entries(path):
-        found.setdefault(canonicalize_name(entry["name"]), set()).add(str(entry["version"]))
-    return found
+    doc = _read_toml(path) if doc is None else doc
+    entries = doc.get("packages" if path.name.startswith("pylock.") else "package", [])
+    kept = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or "name" not in entry or "version" not in entry:
+            continue
+        source = entry.get("source") or {}
+        if isinstance(source, dict) and (source.get("editable") or source.get("virtual")):
+            continue  # the project itself (uv), not a dependency
+        kept.append(entry)
+    return kept
 
 
 def from_lock(path: Path) -> list[Package]:
     """uv.lock, poetry.lock or pylock.toml (PEP 751), by file name."""
-    entries = lock_entries(path)
     packages: dict[str, Package] = {}
-    for entry in entries:
-        source = entry.get("source") or {}
-        if isinstance(source, dict) and (source.get("editable") or source.get("virtual")):
-            continue  # the project itself (uv), not a dependency
+    for entry in lock_entries(path):
         requires: list[str] = []
         deps = entry.get("dependencies", [])
         if isinstance(deps, list):  # uv: [{name = ..}]
