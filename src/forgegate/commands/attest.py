@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,12 +50,12 @@ def read_dsse_bundle(path: Path) -> dict[str, Any]:
 
 
 def cmd_attest(args: argparse.Namespace) -> int:
+    from forgegate.github import repository
     from forgegate.github.attestations import AttestationStore
     from forgegate.github.refs import api_url
 
     repo = args.repo or os.environ.get("GITHUB_REPOSITORY") or ""
-    if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
-        raise UsageError(f"--repo {repo!r} is not OWNER/NAME (and $GITHUB_REPOSITORY is unset)")
+    repository(repo, hint=" (and $GITHUB_REPOSITORY is unset)")
     bundles = [(path, read_dsse_bundle(path)) for path in args.bundles]  # all checked first
     token = os.environ.get(args.token_env) or ""
     if not token:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import re
 import sys
 import tempfile
@@ -104,36 +103,35 @@ def smallest_fix(current: str, vulns: Sequence[Vulnerability]) -> str | None:
     return str(max(needed)) if needed else None
 
 
-@functools.lru_cache(maxsize=16)
-def _lines(path: Path) -> tuple[str, ...]:
-    try:
-        return tuple(path.read_text(encoding="utf-8").splitlines())
-    except (OSError, UnicodeDecodeError):
-        return ()
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[|==|===|>=|~=|@|;|$)")
 
 
-@functools.lru_cache(maxsize=4096)
-def _line_of(path: Path, name: str) -> int | None:
-    """The line of ``path`` that names the requirement ``name`` (any spelling of it)."""
-    spelled = "[-_.]+".join(re.escape(part) for part in re.split(r"[-_.]+", name))
-    pattern = re.compile(rf"^\s*{spelled}\s*(?:\[|==|===|>=|~=|@|;|$)", re.I)
-    for number, line in enumerate(_lines(path), 1):
-        if pattern.match(line):
-            return number
-    return None
-
-
-def canonical_name(name: str) -> str:
+def requirement_lines(path: Path) -> dict[str, int]:
+    """Canonical name -> the first line of the requirements file ``path`` that names it (read
+    once per audit: a file rewritten between two audits of one process is read anew)."""
     from packaging.utils import canonicalize_name
 
-    return str(canonicalize_name(name))
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return {}
+    found: dict[str, int] = {}
+    for number, line in enumerate(lines, 1):
+        match = _REQUIREMENT_NAME.match(line)
+        if match:
+            found.setdefault(canonicalize_name(match.group(1)), number)
+    return found
 
 
 def findings_for(
     deps: Sequence[AuditedDependency], where: Path, scores: dict[str, float] | None = None
 ) -> list[Finding]:
+    from packaging.utils import canonicalize_name
+
+    lines = requirement_lines(where) if where.is_file() else {}
     result = []
     for dep in deps:
+        package = canonicalize_name(dep.name)
         upgrade = smallest_fix(dep.version, dep.vulns)
         for vuln in dep.vulns:
             score = (scores or {}).get(vuln.id)
@@ -156,11 +154,11 @@ def findings_for(
                     RULE,
                     severity,
                     message,
-                    Location(path, _line_of(where, dep.name) if where.is_file() else None),
+                    Location(path, lines.get(package)),
                     fingerprint(RULE, path, f"{dep.name.lower()}\0{vuln.id}"),
                     fix=f"{dep.name}=={upgrade}" if upgrade else None,
                     properties={
-                        "package": canonical_name(dep.name),
+                        "package": package,
                         "vulnerability": vuln.id,
                         "aliases": ",".join(vuln.aliases),
                         "cvss": "unknown" if score is None else f"{score:.1f}",

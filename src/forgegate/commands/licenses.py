@@ -70,8 +70,9 @@ def sbom_licenses(path: Path) -> list[tuple[str, str, list[str]]]:
 
 
 def cmd_licenses(args: argparse.Namespace) -> int:
+    from packaging.utils import canonicalize_name
+
     from forgegate.cli import emit_reports
-    from forgegate.commands.audit import canonical_name
     from forgegate.gate import external_run
     from forgegate.policy.loader import load_policy
     from forgegate.supplychain.license_policy import LicensePolicy
@@ -112,7 +113,7 @@ def cmd_licenses(args: argparse.Namespace) -> int:
                 message,
                 Location(where),
                 fingerprint(RULE, where, f"{name.lower()}\0{verdict.status}\0{shown}"),
-                properties={"package": canonical_name(name)},
+                properties={"package": canonicalize_name(name)},
             )
         )
     run = external_run(Path.cwd(), policy, findings, ["deps"], baseline_path=args.baseline)

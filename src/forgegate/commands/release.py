@@ -7,13 +7,13 @@ import argparse
 import fnmatch
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from forgegate.cli import _Parser, add_github_api_options
-from forgegate.errors import EXIT_FINDINGS, EXIT_OK, GateError, UsageError
+from forgegate.errors import EXIT_FINDINGS, EXIT_OK, GateError
+from forgegate.github import repository
 from forgegate.model import Finding, Location, Severity, fingerprint
 
 MANIFEST = "SHA256SUMS"
@@ -68,12 +68,6 @@ def add_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     inv.set_defaults(func=cmd_inventory)
 
 
-def _repo(text: str) -> str:
-    if not re.fullmatch(r"[\w.-]+/[\w.-]+", text):
-        raise UsageError(f"--repo {text!r} is not OWNER/NAME")
-    return text
-
-
 def _clients(args: argparse.Namespace) -> tuple[Any, Any]:
     from forgegate.github.refs import api_url
     from forgegate.github.releases import Releases
@@ -100,7 +94,7 @@ def cmd_download(args: argparse.Namespace) -> int:
     from forgegate.supplychain.release import ChecksumMismatch, sanitize
     from forgegate.supplychain.verify import build_policy, make_verifier, verify_artifacts
 
-    repo = _repo(args.repo)
+    repo = repository(args.repo)
     # the signer is pinned before anything is fetched: a download is never unverified by accident
     policy = build_policy(
         repo=repo,
@@ -187,7 +181,7 @@ def cmd_inventory(args: argparse.Namespace) -> int:
 
     from forgegate.supplychain.checksums import ManifestError, parse_manifest
 
-    repo = _repo(args.repo)
+    repo = repository(args.repo)
     releases, fetcher = _clients(args)
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="forgegate-inventory-") as tmp:

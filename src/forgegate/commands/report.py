@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from forgegate.errors import EXIT_GATE, EXIT_OK, GateError, UsageError
+from forgegate.github import repository
 from forgegate.redact import redact
 from forgegate.report import github_summary as texts
 from forgegate.report.github_summary import ANNOTATION_CAP
 
 REPORT_VERSION = 1
-_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z")
 _SHA = re.compile(r"[0-9a-fA-F]{40}([0-9a-fA-F]{24})?\Z")
 
 
@@ -129,8 +129,7 @@ def cmd_report_github(args: argparse.Namespace) -> int:
     event = _event(env)
     pr_info = _pull_request(event)
     repo = args.repo or env.get("GITHUB_REPOSITORY") or ""
-    if not _REPO.match(repo):
-        raise UsageError(f"--repo {repo!r} is not OWNER/NAME (and $GITHUB_REPOSITORY is unset)")
+    repository(repo, hint=" (and $GITHUB_REPOSITORY is unset)")
     head = (pr_info.get("head") or {}).get("sha") if isinstance(pr_info.get("head"), dict) else None
     sha = args.sha or head or env.get("GITHUB_SHA") or ""
     if not _SHA.match(sha):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from forgegate.cli import _Parser
-from forgegate.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from forgegate.errors import EXIT_FINDINGS, EXIT_OK
 from forgegate.model import Finding, Location, Severity, fingerprint
 
 
@@ -78,26 +78,20 @@ def add_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     parser.set_defaults(func=cmd_verify)
 
 
-def _store_fetcher(args: argparse.Namespace) -> tuple[Callable[[Path], list[bytes]], str]:
+def _store_fetcher(args: argparse.Namespace) -> tuple[Callable[[str], list[bytes]], str]:
     """``--from-github``: the attestation store's bundles of an artifact, by its sha256."""
-    import hashlib
     import os
-    import re
 
+    from forgegate.github import repository
     from forgegate.github.attestations import AttestationStore
     from forgegate.github.refs import api_url
 
-    if not re.fullmatch(r"[\w.-]+/[\w.-]+", args.from_github):
-        raise UsageError(f"--from-github {args.from_github!r} is not OWNER/NAME")
+    repository(args.from_github, "--from-github")
     api = api_url(args.base_url)
     attestations = AttestationStore(api, os.environ.get(args.token_env) or None)
 
-    def fetch(artifact: Path) -> list[bytes]:
-        digest = hashlib.sha256()
-        with artifact.open("rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-        return attestations.bundles(args.from_github, digest.hexdigest())
+    def fetch(sha256: str) -> list[bytes]:
+        return attestations.bundles(args.from_github, sha256)
 
     return fetch, f"the attestation store of {args.from_github}"
 

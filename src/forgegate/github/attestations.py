@@ -16,7 +16,7 @@ from github.GithubException import GithubException
 
 from forgegate.errors import GateError
 from forgegate.github.client import client
-from forgegate.github.retry import Retrier
+from forgegate.github.retry import Retrier, message
 
 
 class AttestationStore:
@@ -26,15 +26,14 @@ class AttestationStore:
         self._gh = client(self.base_url, token, timeout=timeout)
 
     def _explain(self, err: GithubException, what: str, permission: str) -> GateError:
-        data = err.data if isinstance(err.data, dict) else {}
-        said = str(data.get("message") or "").strip() or "no message"
+        said = message(err)
         if err.status in (401, 403):
             hint = f"the token needs `permissions: {permission}` (GITHUB_TOKEN in the workflow)"
         elif err.status == 404:
             hint = "check that the repository exists and the token can see it"
         else:
             hint = "retry the job"
-        return GateError(f"cannot {what} (HTTP {err.status}: {said[:200]}); {hint}")
+        return GateError(f"cannot {what} (HTTP {err.status}: {said}); {hint}")
 
     def bundles(self, repo: str, sha256: str) -> list[bytes]:
         """The Sigstore bundles stored for the artifact whose digest is ``sha256`` (JSON)."""

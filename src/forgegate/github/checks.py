@@ -20,7 +20,7 @@ from github.GithubException import GithubException
 
 from forgegate.errors import GateError
 from forgegate.github.client import client
-from forgegate.github.retry import Retrier
+from forgegate.github.retry import Retrier, message
 
 T = TypeVar("T")
 
@@ -69,19 +69,6 @@ class CheckRunResult:
     annotations: int
 
 
-def _message(err: GithubException) -> str:
-    data = err.data if isinstance(err.data, dict) else {}
-    text = str(data.get("message") or "").strip()
-    details = [
-        str(e.get("message") or e.get("code"))
-        for e in data.get("errors") or []
-        if isinstance(e, dict) and (e.get("message") or e.get("code"))
-    ]
-    if details:
-        text = f"{text}: {'; '.join(details)}" if text else "; ".join(details)
-    return " ".join(text.split())[:300] or "no message"
-
-
 class GitHubPublisher:
     """Writes check runs, statuses and PR comments to one GitHub (or GHES) API."""
 
@@ -107,7 +94,7 @@ class GitHubPublisher:
             raise self._explain(err, what, permission, repo) from None
 
     def _explain(self, err: GithubException, what: str, permission: str, repo: str) -> GateError:
-        said = f"HTTP {err.status}: {_message(err)}"
+        said = f"HTTP {err.status}: {message(err)}"
         grant = f"the workflow must grant `permissions: {permission}`"
         if err.status == 401:
             hint = f"the token in ${self.token_env} is invalid or expired"

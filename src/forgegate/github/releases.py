@@ -10,7 +10,7 @@ from github.GithubException import GithubException
 
 from forgegate.errors import GateError
 from forgegate.github.client import client
-from forgegate.github.retry import Retrier
+from forgegate.github.retry import Retrier, message
 
 T = TypeVar("T")
 
@@ -59,8 +59,7 @@ class Releases:
         try:
             return self.retrier.call(operation, what)
         except GithubException as err:
-            data = err.data if isinstance(err.data, dict) else {}
-            said = str(data.get("message") or "no message")[:200]
+            said = message(err)
             hint = (
                 "check the repository and tag (a draft release is visible only with "
                 "`contents: write`)"

@@ -134,3 +134,17 @@ class Retrier:
             f"(in {int(wait)} s, longer than the {int(self.max_wait)} s forgegate waits); "
             f"{self.outcome}; {self.limit_hint}"
         )
+
+
+def message(err: GithubException) -> str:
+    """What GitHub said: its ``message`` and the ``errors`` details, on one line."""
+    data = err.data if isinstance(err.data, dict) else {}
+    text = str(data.get("message") or "").strip()
+    details = [
+        str(e.get("message") or e.get("code"))
+        for e in data.get("errors") or []
+        if isinstance(e, dict) and (e.get("message") or e.get("code"))
+    ]
+    if details:
+        text = f"{text}: {'; '.join(details)}" if text else "; ".join(details)
+    return " ".join(text.split())[:300] or "no message"

@@ -24,6 +24,7 @@ from sigstore.verify import Verifier
 from sigstore.verify.policy import AllOf, AnyOf, Identity, VerificationPolicy
 
 from forgegate.errors import GateError, UsageError
+from forgegate.github import repository
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 # Fulcio's certificate extensions (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md)
@@ -170,9 +171,8 @@ def build_policy(
     if signer_repo and repo:
         if identities or identity_regexp:
             raise UsageError("--signer-repo builds the identity; drop --cert-identity*")
-        for name, value in (("--repo", repo), ("--signer-repo", signer_repo)):
-            if not re.fullmatch(r"[\w.-]+/[\w.-]+", value):
-                raise UsageError(f"{name} {value!r} is not OWNER/NAME")
+        repository(repo)
+        repository(signer_repo, "--signer-repo")
         if ref and ref_regexp:
             raise UsageError("use --ref or --ref-regexp, not both")
         path = (
@@ -192,8 +192,7 @@ def build_policy(
     if repo:
         if identities or identity_regexp:
             raise UsageError("--repo builds the identity; do not combine it with --cert-identity*")
-        if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
-            raise UsageError(f"--repo {repo!r} is not OWNER/NAME")
+        repository(repo)
         path = re.escape(workflow.lstrip("/")) if workflow else r"\.github/workflows/[^@]+"
         if ref and ref_regexp:
             raise UsageError("use --ref or --ref-regexp, not both")
@@ -264,21 +263,6 @@ class Result:
 def _verify_one(
     verifier: Verifier, policy: VerificationPolicy, artifact: Path, bundle_path: Path
 ) -> Result:
-    try:
-        raw = bundle_path.read_bytes()
-    except OSError as err:
-        return Result(
-            str(artifact), False, f"cannot read the bundle: {err.strerror}", str(bundle_path)
-        )
-    return _verify_bytes(verifier, policy, artifact, raw, str(bundle_path))
-
-
-def _verify_bytes(
-    verifier: Verifier, policy: VerificationPolicy, artifact: Path, raw: bytes, label: str
-) -> Result:
-    from sigstore.hashes import Hashed
-    from sigstore_models.common.v1 import HashAlgorithm
-
     from forgegate.supplychain.checksums import sha256_file
 
     name = str(artifact)
@@ -287,11 +271,27 @@ def _verify_bytes(
         # multi-GB artifacts
         digest = sha256_file(artifact)
     except OSError as err:
-        return Result(name, False, f"cannot read the artifact: {err.strerror}", label)
+        return Result(name, False, f"cannot read the artifact: {err.strerror}", str(bundle_path))
+    try:
+        raw = bundle_path.read_bytes()
+    except OSError as err:
+        return Result(name, False, f"cannot read the bundle: {err.strerror}", str(bundle_path))
+    reason = _verify_bundle(verifier, policy, digest, raw)
+    return Result(name, reason is None, reason or "verified", str(bundle_path))
+
+
+def _verify_bundle(
+    verifier: Verifier, policy: VerificationPolicy, digest: str, raw: bytes
+) -> str | None:
+    """Why the bundle ``raw`` does not verify the artifact of sha256 ``digest`` (hex) under
+    ``policy``; ``None`` when it does."""
+    from sigstore.hashes import Hashed
+    from sigstore_models.common.v1 import HashAlgorithm
+
     try:
         bundle = Bundle.from_json(raw)
     except (InvalidBundle, ValueError, SigstoreError) as err:
-        return Result(name, False, f"not a valid Sigstore bundle: {err}", label)
+        return f"not a valid Sigstore bundle: {err}"
     try:
         if bundle._dsse_envelope is not None:
             payload_type, payload = verifier.verify_dsse(bundle, policy)
@@ -300,24 +300,25 @@ def _verify_bytes(
             hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(digest))
             verifier.verify_artifact(hashed, bundle, policy)
     except (SigstoreError, ValueError) as err:
-        return Result(name, False, str(err) or type(err).__name__, label)
-    return Result(name, True, "verified", label)
+        return str(err) or type(err).__name__
+    return None
 
 
 def _verify_stored(
     verifier: Verifier,
     policy: VerificationPolicy,
     artifact: Path,
+    digest: str,
     stored: Sequence[bytes],
     store: str,
 ) -> Result:
-    """One of the attestations stored for the artifact must verify."""
+    """One of the attestations stored for the artifact (of sha256 ``digest``) must verify."""
     failures = []
     for number, raw in enumerate(stored, 1):
-        result = _verify_bytes(verifier, policy, artifact, raw, f"{store} #{number}")
-        if result.ok:
-            return result
-        failures.append(result.reason)
+        reason = _verify_bundle(verifier, policy, digest, raw)
+        if reason is None:
+            return Result(str(artifact), True, "verified", f"{store} #{number}")
+        failures.append(reason)
     return Result(
         str(artifact),
         False,
@@ -350,27 +351,30 @@ def verify_artifacts(
     bundle: Path | None = None,
     allow_unsigned: bool = False,
     jobs: int | None = None,
-    fetch: Callable[[Path], Sequence[bytes]] | None = None,
+    fetch: Callable[[str], Sequence[bytes]] | None = None,
     store: str = "",
 ) -> list[Result]:
     """One result per artifact, in order; the verifier is shared by every thread. ``fetch``
-    (``--from-github``) gives the stored bundles of an artifact that has none beside it."""
+    (``--from-github``) gives the stored bundles for an artifact's sha256 (hex), asked only for
+    an artifact that has no bundle beside it."""
     if bundle is not None and len(artifacts) != 1:
         raise UsageError("--bundle names the bundle of one artifact; give exactly one")
     results: list[Result | None] = [None] * len(artifacts)
     work: list[tuple[int, Path, Path]] = []
-    stored: list[tuple[int, Path, Sequence[bytes]]] = []
+    stored: list[tuple[int, Path, str, Sequence[bytes]]] = []
     for index, artifact in enumerate(artifacts):
         found = discover_bundle(artifact, bundle)
         if found is not None and found.is_file():
             work.append((index, artifact, found))
             continue
-        fetched: Sequence[bytes] = (
-            fetch(artifact) if fetch is not None and artifact.is_file() else ()
-        )
-        if fetched:
-            stored.append((index, artifact, fetched))
-            continue
+        if fetch is not None and artifact.is_file():
+            from forgegate.supplychain.checksums import sha256_file
+
+            digest = sha256_file(artifact)  # once: the store is asked by it, bundles check it
+            fetched = fetch(digest)
+            if fetched:
+                stored.append((index, artifact, digest, fetched))
+                continue
         where = f" or in {store}" if fetch is not None else ""
         results[index] = Result(
             str(artifact),
@@ -382,8 +386,9 @@ def verify_artifacts(
         )
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_verify_one, verifier, policy, a, b): i for i, a, b in work}
-        for index, artifact, bundles in stored:
-            futures[pool.submit(_verify_stored, verifier, policy, artifact, bundles, store)] = index
+        for index, artifact, digest, bundles in stored:
+            job = pool.submit(_verify_stored, verifier, policy, artifact, digest, bundles, store)
+            futures[job] = index
         for future, index in futures.items():
             results[index] = future.result()
     return [r for r in results if r is not None]

@@ -1,4 +1,4 @@
-"""Dependency rules, reported by `forgegate audit` (and later the dependency gates).
+"""Dependency rules, reported by `forgegate audit` and `forgegate licenses`.
 
 Every module here defines rules; importing the package imports them all.
 """
