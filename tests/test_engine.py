@@ -199,9 +199,9 @@ def test_changed_only_reads_only_the_diff(
     inspected: list[str] = []
     real_inspect = engine.inspect
 
-    def counting_inspect(r: Path, rel: str) -> PathEntry:
+    def counting_inspect(r: Path, rel: str, full: str | None = None) -> PathEntry:
         inspected.append(rel)
-        return real_inspect(r, rel)
+        return real_inspect(r, rel, full)
 
     monkeypatch.setattr(engine, "inspect", counting_inspect)
     check = SeenFiles()
@@ -281,3 +281,115 @@ def test_read_returns_whole_files_of_every_size(tmp_path: Path) -> None:
     link.symlink_to(tmp_path / "f1")
     with pytest.raises(OSError):
         engine._read(str(link), 1)  # never followed
+
+
+# --- needle scanner (forgegate.needles) ---
+
+
+def test_needle_scanner_agrees_with_in_on_every_haystack() -> None:
+    """Leftmost-first matches do not overlap; needles hidden inside another's match are found
+    all the same (e.g. "/home/" inside "://home/", "ASIA" inside "AKIASIA")."""
+    import random
+
+    from forgegate.needles import NeedleScanner
+
+    needles = [b"://", b"/home/", b"AKIA", b"ASIA", b"ab", b"bab", b"abc", b">>>>>>>", b"a"]
+    scanner = NeedleScanner(needles)
+    explicit = [b"x://home/y", b"AKIASIA", b"babc", b">>>>>>>>", b"", b"zzz"]
+    rng = random.Random(7)
+    pieces = [*needles, b"/", b":", b"h", b"x", b"\n"]
+    generated = [
+        b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(3000)
+    ]
+    for data in explicit + generated:
+        assert scanner.find(data) == {n for n in needles if n in data}, data
+    assert scanner.find(b"x://home/y") == {b"://", b"/home/"}
+
+
+def test_needle_scanner_without_needles_finds_nothing() -> None:
+    from forgegate.needles import NeedleScanner
+
+    assert NeedleScanner([]).find(b"anything") == set()
+
+
+def test_file_check_needle_filter_agrees_with_and_without_the_engine_search() -> None:
+    from forgegate.checks.hygiene.secrets import Secrets
+    from forgegate.needles import NeedleScanner
+
+    check = Secrets()
+    scanner = NeedleScanner(check.needles)
+    for data in (b"plain", b"see https://example.org", b"https://u:pw@example.org", b"AKIA"):
+        assert check.wants_data(data, scanner.find(data)) == check.wants_data(data), data
+
+
+# --- globs (forgegate.globs) ---
+
+
+def test_glob_matcher_agrees_with_the_one_regex_reference() -> None:
+    """The fast matcher (file-name regex + remembered directory answers) decides every path as
+    the whole-path regex does, for every kind of pattern."""
+    import itertools
+    import random
+
+    from forgegate.globs import compile_globs, compile_globs_reference
+
+    patterns = [
+        "*.py", "node_modules/", "*.egg-info/", "__pycache__/", "Dockerfile*", "*~", "*.bak*",
+        "docs/**", "**/tests/**", "tests/", "src/*.py", "/root.txt", "a?c", "[ab]*.md", "x[!y]z",
+        "./dist/", "**/*.log", "foo**bar", "conf.py",
+    ]  # fmt: skip
+    names = [
+        "a", "b.py", "node_modules", "x.egg-info", "__pycache__", "tests", "docs", "src",
+        "Dockerfile.dev", "f~", "q.bak1", "abc", "aa.md", "xqz", "xyz", "dist", "fooXbar",
+        "w.log", "conf.py", "root.txt",
+    ]  # fmt: skip
+    rng = random.Random(3)
+    paths = {"/".join(rng.choice(names) for _ in range(rng.randint(1, 5))) for _ in range(1500)}
+    combos = [c for r in (1, 2, 3) for c in itertools.combinations(patterns, r)]
+    for combo in rng.sample(combos, 300):
+        fast, reference = compile_globs(combo), compile_globs_reference(combo)
+        for path in paths:
+            assert fast(path) == reference(path), (combo, path)
+
+
+# --- blob ids from git's index (forgegate.files.clean_blob_ids) ---
+
+
+def test_clean_blob_ids_are_gits_and_leave_out_changed_files(make_repo: MakeRepo) -> None:
+    import subprocess
+
+    from forgegate.blobs import blob_id
+    from forgegate.files import clean_blob_ids
+
+    root = make_repo({"a.txt": "one\n", "sub/b.py": "two\n", "c.txt": "three\n"})
+    os.symlink("a.txt", root / "link")
+    git(root, "add", "link")
+    git(root, "commit", "-qm", "link")
+    (root / "c.txt").write_text("changed\n")
+    ids = clean_blob_ids(root)
+    assert set(ids) == {"a.txt", "sub/b.py"}  # no symlink, no file changed since staged
+    assert ids["a.txt"] == blob_id(b"one\n")
+    listed = subprocess.run(
+        ["git", "ls-files", "-s", "sub/b.py"], cwd=root, capture_output=True, text=True
+    ).stdout.split()
+    assert ids["sub/b.py"] == listed[1]
+    assert clean_blob_ids(root / "sub") == {"b.py": listed[1]}  # relative to the scanned root
+
+
+def test_clean_blob_ids_of_a_plain_directory_are_empty(tmp_path: Path) -> None:
+    from forgegate.files import clean_blob_ids
+
+    (tmp_path / "a.txt").write_text("x\n")
+    assert clean_blob_ids(tmp_path) == {}
+
+
+def test_full_run_records_the_same_ids_as_hashing(make_repo: MakeRepo) -> None:
+    from forgegate.blobs import blob_id
+
+    root = make_repo({"a.py": "TODO\n", "b.py": "x = 1\n"})
+    (root / "b.py").write_text("x = 2\n")  # changed since staged: hashed by forgegate
+    result = scan(root, [SeenFiles()], jobs=1)
+    assert result.inputs == {
+        "a.py": blob_id(b"TODO\n"),
+        "b.py": blob_id(b"x = 2\n"),
+    }

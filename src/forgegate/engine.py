@@ -28,9 +28,21 @@ from forgegate.checks.base import (
     SourceFile,
 )
 from forgegate.errors import UsageError
-from forgegate.files import changed_paths, inspect, selected_paths, tracked_paths
+from forgegate.files import (
+    changed_paths,
+    clean_blob_ids,
+    inspect,
+    selected_paths,
+    tracked_paths,
+)
 from forgegate.model import Finding, Location, Severity, fingerprint
-from forgegate.policy.suppressions import Suppression, has_marker, parse_suppressions
+from forgegate.needles import NeedleScanner
+from forgegate.policy.suppressions import (
+    MARKER,
+    ZIZMOR_MARKER,
+    Suppression,
+    parse_suppressions,
+)
 
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 CRASH_RULE = "engine/check-crashed"
@@ -83,6 +95,19 @@ class _Plan:
     file_checks: list[tuple[FileCheck, PathFilter]]
     path_excludes: dict[str, PathFilter]
     max_file_size: int
+    #: blob ids git already knows (tracked files unchanged since staged), by path
+    known_ids: dict[str, str] = field(default_factory=dict)
+    #: one needle scanner per set of wanting checks (few distinct sets: they follow the globs)
+    scanners: dict[tuple[FileCheck, ...], NeedleScanner] = field(default_factory=dict)
+
+    def scanner_for(self, checks: Sequence[FileCheck]) -> NeedleScanner:
+        """The scanner for every needle of ``checks`` and the suppression markers."""
+        key = tuple(checks)
+        scanner = self.scanners.get(key)
+        if scanner is None:
+            needles = [n for c in checks for n in c.needles]
+            scanner = self.scanners[key] = NeedleScanner([*needles, MARKER, ZIZMOR_MARKER])
+        return scanner
 
 
 @dataclass
@@ -131,14 +156,15 @@ def _scan_paths(rels: Sequence[str]) -> _Partial:
     assert plan is not None
     out = _Partial()
     ctx = plan.ctx
-    root = str(plan.root)
+    prefix = os.path.join(plan.root, "")
     # path checks are cheap and run on every path: time them as one block per family, not
     # per call (two clock reads per check and path would cost more than most checks)
     path_checks = [(check, plan.path_excludes.get(check.rule.id)) for check in plan.path_checks]
     path_family = "+".join(sorted({c.rule.family for c, _ in path_checks})) or "paths"
     path_seconds = 0.0
     for rel in rels:
-        entry = inspect(plan.root, rel)
+        full = prefix + rel
+        entry = inspect(plan.root, rel, full)
         if entry.kind == "missing":
             continue
         started = time.perf_counter()
@@ -165,17 +191,18 @@ def _scan_paths(rels: Sequence[str]) -> _Partial:
             out.skipped.append(Skipped(rel, "too-large"))
             continue
         try:
-            data = _read(os.path.join(root, rel), entry.size)
+            data = _read(full, entry.size)
         except OSError:
             out.skipped.append(Skipped(rel, "unreadable"))
             continue
         out.files_read += 1
-        out.inputs[rel] = blob_id(data)
-        if b"\0" in data[:8192]:
+        out.inputs[rel] = plan.known_ids.get(rel) or blob_id(data)
+        if data.find(b"\0", 0, 8192) != -1:
             out.skipped.append(Skipped(rel, "binary"))
             continue
-        wanting = [check for check in wanting if check.wants_data(data)]
-        marked = has_marker(data)
+        hits = plan.scanner_for(wanting).find(data)
+        wanting = [check for check in wanting if check.wants_data(data, hits)]
+        marked = MARKER in hits or ZIZMOR_MARKER in hits
         if not wanting and not marked:
             continue
         try:
@@ -193,14 +220,20 @@ def _scan_paths(rels: Sequence[str]) -> _Partial:
     return out
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 def _read(path: str, size: int) -> bytes:
     """The file's bytes: one unbuffered read of the size ``lstat`` saw (plus one byte, so a file
     that grew is read to its end), which skips the buffered reader's per-file set-up."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, _OPEN_FLAGS)
     try:
-        chunks = [os.read(fd, size + 1)]
-        while len(chunks[-1]) == (size + 1 if len(chunks) == 1 else 1 << 20):
-            chunks.append(os.read(fd, 1 << 20))
+        data = os.read(fd, size + 1)
+        if len(data) <= size:
+            return data
+        chunks = [data]
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -276,6 +309,9 @@ def scan(
         ],
         path_excludes=rule_excludes,
         max_file_size=max_file_size,
+        # a full run takes git's ids instead of hashing every file; a partial one hashes the
+        # few files it reads (asking git would cost O(repository))
+        known_ids={} if partial else clean_blob_ids(root),
     )
     result = ScanResult(root=root, paths=paths)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)

@@ -84,6 +84,42 @@ def _tracked_paths(root: Path) -> tuple[str, ...]:
     return tuple(sorted(_walk_directory(root)))
 
 
+def clean_blob_ids(root: Path) -> dict[str, str]:
+    """Git's blob id of every tracked regular file under ``root`` that git sees unchanged since
+    it was staged: ``git ls-files -s`` minus what ``git diff-files`` reports (it compares stat
+    data and, for racily clean entries, content). These are ids git has already computed, so a
+    full run need not hash every file again; the caller hashes the rest itself.
+
+    Ids are of the content as git stores it (after eol conversion and clean filters, where a
+    repository sets them up). Empty outside a git work tree or when git fails.
+    """
+    if not is_git_worktree(root):
+        return {}
+    base = ["git", "-C", str(root)]
+    try:
+        staged = subprocess.Popen(
+            [*base, "ls-files", "-s", "-z", "--", "."], stdout=subprocess.PIPE
+        )
+        dirty = subprocess.Popen(
+            [*base, "diff-files", "--name-only", "-z", "--relative", "--", "."],
+            stdout=subprocess.PIPE,
+        )
+    except OSError:
+        return {}
+    staged_out, _ = staged.communicate()
+    dirty_out, _ = dirty.communicate()
+    if staged.returncode != 0 or dirty.returncode != 0:
+        return {}
+    changed = set(dirty_out.split(b"\0"))
+    ids = {}
+    for record in staged_out.split(b"\0"):
+        # "<mode> <id> <stage>\t<path>"; regular files only (no symlinks, submodules, conflicts)
+        meta, _, name = record.partition(b"\t")
+        if meta[:3] == b"100" and meta.endswith(b" 0") and name not in changed:
+            ids[name.decode("utf-8", "surrogateescape")] = meta[7:-2].decode()
+    return ids
+
+
 def _walk_directory(root: Path) -> Iterable[str]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         rel_dir = os.path.relpath(dirpath, root)
@@ -145,9 +181,11 @@ def changed_paths(root: Path, base: str) -> list[str]:
     return sorted(set(_split_z(out)))
 
 
-def inspect(root: Path, rel: str) -> PathEntry:
-    """``lstat`` one path; symlinks are described, never followed out of ``root``."""
-    full = os.path.join(root, rel)
+def inspect(root: Path, rel: str, full: str | None = None) -> PathEntry:
+    """``lstat`` one path (``full``: ``rel`` joined to ``root``, when the caller has it);
+    symlinks are described, never followed out of ``root``."""
+    if full is None:
+        full = os.path.join(root, rel)
     try:
         st = os.lstat(full)
     except FileNotFoundError:

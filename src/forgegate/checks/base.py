@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -21,7 +22,7 @@ from forgegate.model import Finding, Location, Rule, fingerprint
 EntryKind = Literal["file", "symlink", "other", "missing"]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PathEntry:
     """One path from the walk, with what ``lstat`` said about it."""
 
@@ -149,8 +150,15 @@ class FileCheck(Check):
         """The globs the engine matches paths against (``patterns`` unless configured)."""
         return self.patterns
 
-    def wants_data(self, data: bytes) -> bool:
-        return not self.needles or any(n in data for n in self.needles)
+    def wants_data(self, data: bytes, found: AbstractSet[bytes] | None = None) -> bool:
+        """Is ``data`` worth checking? ``found``: the needles the engine's one search over
+        ``data`` found (it searches for every wanting check's needles at once); without it
+        each of this check's needles is tested with ``in``."""
+        if not self.needles:
+            return True
+        if found is None:
+            return any(n in data for n in self.needles)
+        return not found.isdisjoint(self.needles)
 
     def check_file(self, source: SourceFile, ctx: Context) -> Iterable[Finding]:
         raise NotImplementedError

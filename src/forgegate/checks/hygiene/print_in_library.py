@@ -6,6 +6,7 @@ import ast
 import bisect
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, ClassVar
 
 from forgegate.blobs import blob_id
@@ -109,8 +110,8 @@ class PrintInLibrary(FileCheck):
     patterns = ("*.py",)
     needles = (b"print(",)
 
-    def wants_data(self, data: bytes) -> bool:
-        return has_print_statement(data)
+    def wants_data(self, data: bytes, found: AbstractSet[bytes] | None = None) -> bool:
+        return (found is None or b"print(" in found) and has_print_statement(data)
 
     options_schema: ClassVar[dict[str, Any]] = {
         "type": "object",

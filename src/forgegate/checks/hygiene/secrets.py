@@ -1,10 +1,10 @@
 """hygiene/secrets: credentials committed to the repository.
 
-Speed: :meth:`Secrets.wants_data` skips most files with a few ``bytes in`` tests (a needle per
-kind; URLs with a password need a cheap literal-prefixed search as well, because ``://`` alone
-is in every third file). The files that remain are searched once with one combined pattern whose
-alternatives all begin with a literal character, so the regex engine jumps between candidate
-characters instead of trying every alternative at every position.
+Speed: :meth:`Secrets.wants_data` skips most files on the engine's one needle search (a needle
+per kind; URLs with a password need a cheap literal-prefixed search as well, because ``://``
+alone is in every third file). The files that remain are searched once with one combined
+pattern whose alternatives all begin with a literal character, so the regex engine jumps
+between candidate characters instead of trying every alternative at every position.
 
 Findings never carry the secret: the message shows :func:`~forgegate.redact.redacted_prefix`
 and the fingerprint key is a hash of the secret.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any, ClassVar
 
 from forgegate.checks.base import Context, FileCheck, SourceFile
@@ -74,13 +75,7 @@ NEEDLES = (
     b"k_live_",
     b"://",
 )
-# The same needles, scanned faster: a pattern with a literal prefix costs one fast substring
-# search, so one per family replaces several ``in`` tests (AKIA/ASIA: 2, the GitHub ones: 6).
-_PREFILTERS = (
-    re.compile(rb"A[KS]IA"),
-    re.compile(rb"gh[pousr]_|github_pat_"),
-)
-_PLAIN_NEEDLES = (b"PRIVATE KEY", b"xox", b"hooks.slack.com", b"k_live_")
+_NEEDLE_SET = frozenset(NEEDLES)
 #: a URL with a password needs ``://``, then ``:`` and ``@`` before any blank or slash
 _URL_PREFILTER = re.compile(rb"://[^\s/@]{0,1024}:[^\s/@]{1,1024}@")  # bytes: 4 per character
 
@@ -133,12 +128,18 @@ class Secrets(FileCheck):
         super().__init__(options)
         self._allow = [re.compile(p) for p in self.options.get("allow", [])]
 
-    def wants_data(self, data: bytes) -> bool:
-        if any(n in data for n in _PLAIN_NEEDLES):
+    def wants_data(self, data: bytes, found: AbstractSet[bytes] | None = None) -> bool:
+        hits = (
+            _NEEDLE_SET.intersection(found)
+            if found is not None
+            else {n for n in NEEDLES if n in data}
+        )
+        if not hits:
+            return False
+        if len(hits) > 1 or b"://" not in hits:
             return True
-        if any(p.search(data) is not None for p in _PREFILTERS):
-            return True
-        return b"://" in data and _URL_PREFILTER.search(data) is not None
+        # ``://`` alone is in every third file: a password needs ``@`` after it as well
+        return b"@" in data and _URL_PREFILTER.search(data) is not None
 
     def check_file(self, source: SourceFile, ctx: Context) -> Iterable[Finding]:
         for match in _PATTERN.finditer(source.text):

@@ -50,8 +50,9 @@ class WorkstationPaths(FileCheck):
         "/home/<name>/… that exists only on one workstation.",
     )
     patterns = PATTERNS
-    # one scan each: a home directory, a Windows user directory, a backslash or slash dev path
-    needles = (b"/home/", b"Users", b":\\", b":/dev")
+    # a home directory, a Windows user directory, a backslash or slash dev path ("home/", not
+    # "/home/": a match of another check's "://" can hide the latter, never the former)
+    needles = (b"home/", b"Users", b":\\", b":/dev")
     options_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
