@@ -393,3 +393,38 @@ def test_full_run_records_the_same_ids_as_hashing(make_repo: MakeRepo) -> None:
         "a.py": blob_id(b"TODO\n"),
         "b.py": blob_id(b"x = 2\n"),
     }
+
+
+# --- registry: families imported on demand (forgegate.registry) ---
+
+
+def test_every_rule_lives_in_the_family_module_the_registry_names() -> None:
+    from forgegate.registry import FAMILIES, all_checks
+
+    checks = all_checks()
+    assert {cls.rule.family for cls in checks.values()} == set(FAMILIES)
+    for rule_id, cls in checks.items():
+        assert cls.__module__.startswith(FAMILIES[cls.rule.family]), rule_id
+
+
+def test_only_one_family_imports_only_that_family(make_repo: MakeRepo) -> None:
+    """``--only hygiene`` does not pay for importing the workflow and drift checks; a rule id
+    from another family (here in a suppression) imports that family when it is named."""
+    import subprocess
+    import sys
+
+    root = make_repo({"a.py": "x = 1  # forgegate: ignore[workflow/unpinned-uses] vendored\n"})
+    code = (
+        "import sys; from forgegate.cli import main\n"
+        "try: main(['check', sys.argv[1], '--only', 'hygiene', '--no-run-manifest',"
+        " '--format', 'json'])\n"
+        "except SystemExit: pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('forgegate.checks.')"
+        " and m.count('.') == 2))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True
+    ).stdout
+    families = out.strip().splitlines()[-1]
+    assert "forgegate.checks.hygiene" in families and "forgegate.checks.workflow" in families
+    assert "forgegate.checks.drift" not in families and "forgegate.checks.deps" not in families

@@ -21,7 +21,7 @@ from forgegate.policy.apply import Outcome, apply_policy
 from forgegate.policy.baseline import EMPTY, Baseline, load_baseline
 from forgegate.policy.loader import Policy, apply_defaults
 from forgegate.redact import redact
-from forgegate.registry import all_checks, families
+from forgegate.registry import KNOWN_RULES, checks_of, families, find_check
 
 log = logs.get("gate")
 
@@ -71,8 +71,8 @@ def select_checks(policy: Policy, only: Sequence[str] | None) -> list[Check]:
                 f"{', '.join(unknown)} (choose from: {', '.join(known)})"
             )
     checks: list[Check] = []
-    for rule_id, cls in all_checks().items():
-        if issubclass(cls, MetaCheck) or (only and cls.rule.family not in only):
+    for rule_id, cls in checks_of(only or None).items():
+        if issubclass(cls, MetaCheck):
             continue
         config = policy.rule(rule_id)
         if not config.enabled:
@@ -128,13 +128,12 @@ def run_gate(
         max_file_size=policy.max_file_size,
         jobs=jobs,
     )
-    registry = all_checks()
     outcome = apply_policy(
         result.findings,
         policy,
         result.suppressions,
         baseline,
-        known_rules=set(registry),
+        known_rules=KNOWN_RULES,
     )
     _redact_messages(outcome)
     log.info(
@@ -149,8 +148,8 @@ def run_gate(
         log.debug("family %s took %.3fs", family, seconds, extra={"op": "scan"})
     ran = {c.rule.id: c.rule for c in checks}
     for f in [*outcome.new, *outcome.baselined, *outcome.suppressed, *outcome.waived]:
-        if f.rule_id not in ran and f.rule_id in registry:
-            ran[f.rule_id] = registry[f.rule_id].rule
+        if f.rule_id not in ran and (cls := find_check(f.rule_id)) is not None:
+            ran[f.rule_id] = cls.rule
     return GateRun(
         root=root,
         policy=policy,
@@ -179,8 +178,7 @@ def external_run(
     result = ScanResult(root=root, paths=list(paths), findings=list(findings))
     outcome = apply_policy(result.findings, policy, (), baseline)
     _redact_messages(outcome)
-    registry = all_checks()
-    rules = {rule_id: cls.rule for rule_id, cls in registry.items() if cls.rule.family in families}
+    rules = {rule_id: cls.rule for rule_id, cls in checks_of(families).items()}
     return GateRun(
         root=root,
         policy=policy,

@@ -1,7 +1,13 @@
-"""The rule registry: every check class registers itself here when its module is imported."""
+"""The rule registry: every check class registers itself here when its module is imported.
+
+Families are imported on demand: a run of ``--only hygiene`` imports the hygiene checks only,
+and a rule id named anywhere (policy, waiver, suppression) imports the family its prefix names.
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -10,8 +16,19 @@ if TYPE_CHECKING:
 
 C = TypeVar("C", bound="type[Check]")
 
+#: rule family (the prefix of its rule ids) -> the module whose import registers its checks
+FAMILIES = {
+    "deps": "forgegate.checks.deps",
+    "drift": "forgegate.checks.drift",
+    "engine": "forgegate.checks.meta",
+    "hygiene": "forgegate.checks.hygiene",
+    "policy": "forgegate.checks.meta",
+    "release": "forgegate.checks.release",
+    "workflow": "forgegate.checks.workflow",
+}
+
 _CHECKS: dict[str, type[Check]] = {}
-_LOADED = False
+_IMPORTED: set[str] = set()
 
 
 def register(cls: C) -> C:
@@ -23,18 +40,40 @@ def register(cls: C) -> C:
     return cls
 
 
-def _load() -> None:
-    global _LOADED
-    if not _LOADED:
-        import forgegate.checks  # noqa: F401  (imports every family, which registers)
+def _import(families: Iterable[str]) -> None:
+    for family in families:
+        module = FAMILIES.get(family)
+        if module is not None and module not in _IMPORTED:
+            importlib.import_module(module)
+            _IMPORTED.add(module)
 
-        _LOADED = True
+
+def checks_of(families: Iterable[str] | None = None) -> dict[str, type[Check]]:
+    """The check classes of ``families`` (every family when None) by rule id, sorted by id."""
+    wanted = set(FAMILIES) if families is None else set(families)
+    _import(sorted(wanted))
+    return {rid: cls for rid, cls in sorted(_CHECKS.items()) if cls.rule.family in wanted}
 
 
 def all_checks() -> dict[str, type[Check]]:
     """Every registered check class by rule id, sorted by id."""
-    _load()
-    return dict(sorted(_CHECKS.items()))
+    return checks_of(None)
+
+
+def find_check(rule_id: str) -> type[Check] | None:
+    """The check class of ``rule_id``, importing only its family; None for an unknown id."""
+    _import([rule_id.partition("/")[0]])
+    return _CHECKS.get(rule_id)
+
+
+class KnownRules:
+    """``rule_id in KNOWN_RULES``: is it a rule of some family (importing only that family)."""
+
+    def __contains__(self, rule_id: object) -> bool:
+        return isinstance(rule_id, str) and find_check(rule_id) is not None
+
+
+KNOWN_RULES = KnownRules()
 
 
 def all_rules() -> dict[str, Rule]:
@@ -42,9 +81,9 @@ def all_rules() -> dict[str, Rule]:
 
 
 def families() -> list[str]:
-    return sorted({rule.family for rule in all_rules().values()})
+    return sorted(FAMILIES)
 
 
 def get_rule(rule_id: str) -> Rule | None:
-    cls = all_checks().get(rule_id)
+    cls = find_check(rule_id)
     return cls.rule if cls else None

@@ -1,5 +1,2 @@
-"""Every rule family; importing this package registers all checks."""
-
-from forgegate.checks import deps, drift, hygiene, meta, release, workflow
-
-__all__ = ["deps", "drift", "hygiene", "meta", "release", "workflow"]
+"""The rule families, one subpackage (or module) each; :mod:`forgegate.registry` imports a
+family when a run or a rule id needs it, which registers its checks."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from forgegate.errors import UsageError
@@ -50,7 +50,7 @@ def _meta(
     )
 
 
-def check_suppression_ids(suppressions: Iterable[Suppression], known: set[str]) -> None:
+def check_suppression_ids(suppressions: Iterable[Suppression], known: Container[str]) -> None:
     """An id that looks like a rule id but names no rule is a usage error (a typo hides nothing)."""
     for sup in suppressions:
         for rule_id in sup.rule_ids:
@@ -78,7 +78,7 @@ def apply_policy(
     suppressions: Sequence[Suppression] = (),
     baseline: Baseline = EMPTY,
     *,
-    known_rules: set[str] | None = None,
+    known_rules: Container[str] | None = None,
     today: dt.date | None = None,
 ) -> Outcome:
     today = today or dt.date.today()

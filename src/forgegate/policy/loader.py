@@ -312,17 +312,17 @@ def load_policy(root: Path, explicit: Path | None = None, base: str | None = Non
 
 
 def _build(document: dict[str, Any], source: str, layers: Sequence[_Layer]) -> Policy:
-    from forgegate.registry import all_checks
+    from forgegate.registry import find_check
 
-    checks = all_checks()
     rules: dict[str, RuleConfig] = {}
     for rule_id, conf in document["rules"].items():
         path = ["rules", rule_id]
         layer = _layer_with(layers, path)
         where = f"{layer.source}:{layer.line_of(path)}" if layer else source
-        if rule_id not in checks:
+        check = find_check(rule_id)
+        if check is None:
             raise UsageError(f"{where}: rules.{rule_id}: unknown rule (list them: forgegate rules)")
-        options_schema = checks[rule_id].options_schema
+        options_schema = check.options_schema
         opts = conf.get("options", {})
         opt_validator = jsonschema.Draft202012Validator(options_schema)
         for err in sorted(opt_validator.iter_errors(opts), key=lambda e: str(e.absolute_path)):
@@ -343,7 +343,7 @@ def _build(document: dict[str, Any], source: str, layers: Sequence[_Layer]) -> P
         line = layer.line_of(path) if layer else None
         where = f"{layer.source}:{line}" if layer and line else source
         rule = raw.get("rule")
-        if rule is not None and (not is_rule_id(rule) or rule not in checks):
+        if rule is not None and (not is_rule_id(rule) or find_check(rule) is None):
             raise UsageError(
                 f"{where}: waivers[{index}].rule: unknown rule {rule!r} "
                 "(list them: forgegate rules)"
