@@ -322,6 +322,13 @@ def test_file_check_needle_filter_agrees_with_and_without_the_engine_search() ->
         assert check.wants_data(data, scanner.find(data)) == check.wants_data(data), data
 
 
+def test_source_file_answers_contains_from_the_engine_search() -> None:
+    source = SourceFile("a.txt", b"alpha beta", "alpha beta", {b"alpha"}, {b"alpha", b"gamma"})
+    assert source.contains(b"alpha") and not source.contains(b"gamma")  # searched: the hits
+    assert source.contains(b"beta") and not source.contains(b"delta")  # not searched: the bytes
+    assert SourceFile("b.txt", b"x", "x").contains(b"x")  # no search at all
+
+
 # --- globs (forgegate.globs) ---
 
 

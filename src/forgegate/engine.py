@@ -200,7 +200,8 @@ def _scan_paths(rels: Sequence[str]) -> _Partial:
         if data.find(b"\0", 0, 8192) != -1:
             out.skipped.append(Skipped(rel, "binary"))
             continue
-        hits = plan.scanner_for(wanting).find(data)
+        scanner = plan.scanner_for(wanting)
+        hits = scanner.find(data)
         wanting = [check for check in wanting if check.wants_data(data, hits)]
         marked = MARKER in hits or ZIZMOR_MARKER in hits
         if not wanting and not marked:
@@ -212,7 +213,7 @@ def _scan_paths(rels: Sequence[str]) -> _Partial:
             continue
         if marked:
             out.suppressions.extend(parse_suppressions(rel, text))
-        source = SourceFile(rel, data, text)
+        source = SourceFile(rel, data, text, hits, scanner.searched)
         for fcheck in wanting:
             _run_one(out, fcheck, rel, fcheck.check_file, source, ctx)
     if path_checks:

@@ -32,6 +32,7 @@ class NeedleScanner:
 
     def __init__(self, needles: Iterable[bytes]) -> None:
         self.needles: tuple[bytes, ...] = tuple(sorted({n for n in needles if n}))
+        self.searched = frozenset(self.needles)
         self._automaton = (
             ahocorasick_rs.BytesAhoCorasick(
                 list(self.needles), matchkind=ahocorasick_rs.MatchKind.LeftmostFirst

@@ -38,16 +38,30 @@ class PathEntry:
 class SourceFile:
     """A text file handed to :class:`FileCheck` s: read once, decoded once, lines on demand."""
 
-    __slots__ = ("_line_starts", "_lines", "data", "memo", "path", "text")
+    __slots__ = ("_line_starts", "_lines", "data", "hits", "memo", "path", "searched", "text")
 
-    def __init__(self, path: str, data: bytes, text: str) -> None:
+    def __init__(
+        self,
+        path: str,
+        data: bytes,
+        text: str,
+        hits: AbstractSet[bytes] = frozenset(),
+        searched: AbstractSet[bytes] = frozenset(),
+    ) -> None:
         self.path = path
         self.data = data
         self.text = text
+        #: the needles the engine's one search looked for (``searched``) and found (``hits``)
+        self.hits = hits
+        self.searched = searched
         #: parses shared by the checks of one family (e.g. the workflow tree), keyed by family
         self.memo: dict[str, object] = {}
         self._lines: list[str] | None = None
         self._line_starts: list[int] | None = None
+
+    def contains(self, needle: bytes) -> bool:
+        """``needle in data``, answered from the engine's search when it looked for it."""
+        return needle in self.hits if needle in self.searched else needle in self.data
 
     @property
     def lines(self) -> list[str]:

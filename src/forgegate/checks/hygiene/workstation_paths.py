@@ -71,14 +71,14 @@ class WorkstationPaths(FileCheck):
         self._allow = [re.compile(p) for p in self.options.get("allow", [])]
 
     def check_file(self, source: SourceFile, ctx: Context) -> Iterable[Finding]:
-        text, data = source.text, source.data
+        text = source.text
         matches = []
-        if b"/home/" in data or b"/Users/" in data:
+        if source.contains(b"home/") or source.contains(b"Users"):
             for match in _UNIX.finditer(text):
                 start = match.start()
                 if start == 0 or text[start - 1] not in _WORD:
                     matches.append((start, match))
-        if b"Users" in data or b":\\" in data or b":/dev" in data:
+        if source.contains(b"Users") or source.contains(b":\\") or source.contains(b":/dev"):
             for match in _WINDOWS.finditer(text):
                 start = match.start() - 1  # the drive letter
                 if (
