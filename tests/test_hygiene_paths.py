@@ -553,3 +553,26 @@ def test_broken_symlinks_cli_and_exclude(
     commit_all(root)
     code, findings = cli(root, capsys)
     assert rule_hits(findings, "broken-symlinks") == []
+
+
+def test_case_conflict_candidates_come_from_git_not_a_pass_over_the_tree(
+    make_repo: MakeRepo,
+) -> None:
+    """Only the spellings that can clash with the diff are listed, at every depth."""
+    from forgegate.checks.hygiene.case_conflicts import clash_candidates
+
+    root = make_repo(
+        {
+            **BASICS,
+            "Src/other.py": "a\n",
+            "src/demo/CORE.py": "b\n",
+            "src/demo/unrelated.py": "c\n",
+            "src/keep.py": "d\n",
+        }
+    )
+    changed = ["src/demo/core.py"]
+    assert clash_candidates(root, changed) == [
+        "Src/other.py",  # clashes at depth 1 (Src vs src)
+        "src/demo/CORE.py",  # clashes at depth 3
+        "src/demo/core.py",
+    ]

@@ -17,17 +17,20 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from forgegate.cache import ResultCache
 from forgegate.errors import UsageError
-from forgegate.jsonschema_lite import jsonschema
 from forgegate.model import Severity, is_rule_id
 from forgegate.resources import policy_path
 from forgegate.tomlcompat import tomllib
+
+if TYPE_CHECKING:
+    import jsonschema
 
 REPO_POLICY_FILES = (".github/forgegate.yml", ".github/forgegate.yaml")
 
@@ -302,16 +305,48 @@ def load_policy(root: Path, explicit: Path | None = None, base: str | None = Non
     for layer in layers:
         merged = _merge(merged, layer.data)
     schema = load_schema()
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(merged), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        raise _validation_error(errors[0], layers)
+    key = _validation_key(schema, merged)
+    validated = _VALIDATED.get(key) is True
+    if not validated:
+        from forgegate.jsonschema_lite import jsonschema
+
+        validator = jsonschema.Draft202012Validator(schema)
+        errors = sorted(
+            validator.iter_errors(merged), key=lambda e: list(map(str, e.absolute_path))
+        )
+        if errors:
+            raise _validation_error(errors[0], layers)
     document = apply_defaults(merged, schema, schema)
     source = repo_layer.source if repo_layer else "policies/default.yml"
-    return _build(document, source, layers)
+    policy = _build(document, source, layers, validate_options=not validated)
+    if not validated:
+        _VALIDATED.put(key, True)
+    return policy
 
 
-def _build(document: dict[str, Any], source: str, layers: Sequence[_Layer]) -> Policy:
+#: merged policy documents that passed validation before (importing jsonschema and validating
+#: cost ~0.1 s of every run; a document, its schema and its rules' option schemas that passed
+#: once pass again)
+_VALIDATED = ResultCache("policy-validated")
+
+
+def _validation_key(schema: Mapping[str, Any], merged: Mapping[str, Any]) -> str:
+    from forgegate.registry import find_check
+
+    rules = merged.get("rules")
+    options = {
+        rule_id: check.options_schema
+        for rule_id in (rules if isinstance(rules, dict) else {})
+        if isinstance(rule_id, str) and (check := find_check(rule_id)) is not None
+    }
+    # repr for what JSON cannot hold (a YAML date): a different type is a different document
+    blob = json.dumps([schema, merged, options], sort_keys=True, default=repr)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _build(
+    document: dict[str, Any], source: str, layers: Sequence[_Layer], *, validate_options: bool
+) -> Policy:
     from forgegate.registry import find_check
 
     rules: dict[str, RuleConfig] = {}
@@ -324,10 +359,13 @@ def _build(document: dict[str, Any], source: str, layers: Sequence[_Layer]) -> P
             raise UsageError(f"{where}: rules.{rule_id}: unknown rule (list them: forgegate rules)")
         options_schema = check.options_schema
         opts = conf.get("options", {})
-        opt_validator = jsonschema.Draft202012Validator(options_schema)
-        for err in sorted(opt_validator.iter_errors(opts), key=lambda e: str(e.absolute_path)):
-            err.path.extendleft(reversed(["rules", rule_id, "options"]))
-            raise _validation_error(err, layers)
+        if validate_options:
+            from forgegate.jsonschema_lite import jsonschema
+
+            opt_validator = jsonschema.Draft202012Validator(options_schema)
+            for err in sorted(opt_validator.iter_errors(opts), key=lambda e: str(e.absolute_path)):
+                err.path.extendleft(reversed(["rules", rule_id, "options"]))
+                raise _validation_error(err, layers)
         opts = apply_defaults(copy.deepcopy(opts), options_schema, options_schema)
         severity = conf.get("severity")
         rules[rule_id] = RuleConfig(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
 from forgegate.checks.base import Context, RepoCheck
-from forgegate.files import tracked_paths
+from forgegate.errors import GateError
+from forgegate.files import is_git_worktree, tracked_paths
 from forgegate.model import Finding, Rule, Severity
 from forgegate.registry import register
 
@@ -38,34 +41,31 @@ def conflicts(paths: Iterable[str]) -> list[list[str]]:
     return sorted(groups)
 
 
-def clash_candidates(changed: Iterable[str], tracked: Iterable[str]) -> list[str]:
+def clash_candidates(root: Path, changed: Iterable[str]) -> list[str]:
     """The changed paths plus every tracked path that spells one of their prefixes differently.
 
-    A path clashes with a changed one only if, for some prefix of the changed path, it has the
-    same prefix ignoring case but not the same spelling; one cheap string test per tracked path
-    (a case-folded startswith) keeps --changed-only near O(diff) in Python work.
+    Git answers, in one ``ls-files`` per depth: a case-insensitive pathspec per prefix of that
+    depth, minus the exact spellings (``:(exclude)``), lists exactly the tracked paths that can
+    clash there. Cost: O(depth of the diff) git calls and O(their answers) in Python, not a
+    Python pass over every tracked path.
     """
-    prefixes: dict[str, set[str]] = defaultdict(set)
+    changed = list(changed)
+    by_depth: dict[int, set[str]] = defaultdict(set)
     for path in changed:
-        parts = path.split("/")
-        for depth in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:depth])
-            prefixes[prefix.casefold()].add(prefix)
-    heads = tuple({key.split("/", 1)[0] for key in prefixes})
+        for depth, prefix in enumerate(_prefixes(path), 1):
+            by_depth[depth].add(prefix)
     result = set(changed)
-    for path in tracked:
-        folded = path.casefold()
-        if not folded.startswith(heads):
-            continue
-        parts = path.split("/")
-        for depth in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:depth])
-            spellings = prefixes.get(prefix.casefold())
-            if spellings is None:
-                break  # this prefix is no prefix of a changed path: nor are the longer ones
-            if prefix not in spellings:
-                result.add(path)
-                break
+    for _depth, prefixes in sorted(by_depth.items()):
+        specs = [f":(icase,literal){p}" for p in sorted(prefixes)]
+        specs += [f":(exclude,literal){p}" for p in sorted(prefixes)]
+        out = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--", *specs],
+            capture_output=True,
+            check=False,
+        )
+        if out.returncode != 0:
+            raise GateError(f"git ls-files failed in {root}: {out.stderr.decode().strip()}")
+        result.update(p.decode("utf-8", "surrogateescape") for p in out.stdout.split(b"\0") if p)
     return sorted(result)
 
 
@@ -91,7 +91,12 @@ class CaseConflicts(RepoCheck):
     def check_repo(self, ctx: Context) -> Iterable[Finding]:
         if ctx.changed_only:
             # a clash needs both spellings: read the whole tree, report what the diff touches
-            groups = conflicts(clash_candidates(ctx.paths, tracked_paths(ctx.root)))
+            candidates = (
+                clash_candidates(ctx.root, ctx.paths)
+                if is_git_worktree(ctx.root)
+                else [*ctx.paths, *tracked_paths(ctx.root)]  # a plain directory: walk it
+            )
+            groups = conflicts(candidates)
             touched = {prefix for path in ctx.paths for prefix in _prefixes(path)}
             groups = [g for g in groups if touched.intersection(g)]
         else:
