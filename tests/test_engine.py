@@ -435,3 +435,15 @@ def test_only_one_family_imports_only_that_family(make_repo: MakeRepo) -> None:
     families = out.strip().splitlines()[-1]
     assert "forgegate.checks.hygiene" in families and "forgegate.checks.workflow" in families
     assert "forgegate.checks.drift" not in families and "forgegate.checks.deps" not in families
+
+
+def test_tracked_in_lists_direct_children_only(make_repo: MakeRepo, tmp_path: Path) -> None:
+    from forgegate.files import tracked_in
+
+    root = make_repo({"LICENSE": "x\n", "docs/a.md": "a\n", "docs/deep/b.md": "b\n", "s/c.py": ""})
+    assert tracked_in(root, ["", "docs"]) == ["LICENSE", "docs/a.md"]
+    plain = tmp_path / "plain"
+    (plain / "docs" / "deep").mkdir(parents=True)
+    (plain / "README").write_text("r\n")
+    (plain / "docs" / "deep" / "x.md").write_text("x\n")
+    assert tracked_in(plain, ["", "docs"]) == ["README"]

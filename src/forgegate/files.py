@@ -84,6 +84,20 @@ def _tracked_paths(root: Path) -> tuple[str, ...]:
     return tuple(sorted(_walk_directory(root)))
 
 
+def tracked_in(root: Path, directories: Sequence[str]) -> list[str]:
+    """Tracked paths directly inside ``directories`` (``""``: the root), relative to ``root``:
+    one ``git ls-files`` with ``:(glob)`` pathspecs, whose ``*`` stops at ``/``, so the cost
+    does not grow with the rest of the tree. A plain directory is walked."""
+    if not is_git_worktree(root):
+        wanted = set(directories)
+        return [p for p in tracked_paths(root) if p.rpartition("/")[0] in wanted]
+    specs = [f":(glob){d}/*" if d else ":(glob)*" for d in directories]
+    out = _git(root, "ls-files", "-z", "--", *specs)
+    if out is None:
+        raise GateError(f"git ls-files failed in {root}; is the repository intact?")
+    return sorted(set(_split_z(out)))
+
+
 def clean_blob_ids(root: Path) -> dict[str, str]:
     """Git's blob id of every tracked regular file under ``root`` that git sees unchanged since
     it was staged: ``git ls-files -s`` minus what ``git diff-files`` reports (it compares stat

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 from typing import Any, ClassVar, NamedTuple
 
 from forgegate.checks.base import Context, RepoCheck
-from forgegate.files import tracked_paths
+from forgegate.files import tracked_in
 from forgegate.model import Finding, Rule, Severity
 from forgegate.registry import register
 
@@ -134,7 +134,8 @@ class MissingCommunityFiles(RepoCheck):
         # missing in a full run (the common case costs nothing)
         missing = [] if ctx.changed_only else _missing(root, ctx.paths, wanted)
         if ctx.changed_only or missing:
-            missing = _missing(root, tracked_paths(ctx.root), wanted)
+            tracked = tracked_in(ctx.root, ["", ".github", "docs", "LICENSES"])
+            missing = _missing(root, tracked, wanted)
         for what in missing:
             expected = EXPECTED[what]
             where = "at the root" if expected.dirs == ("",) else "at the root, .github/ or docs/"
