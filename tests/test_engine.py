@@ -318,7 +318,7 @@ def test_file_check_needle_filter_agrees_with_and_without_the_engine_search() ->
 
     check = Secrets()
     scanner = NeedleScanner(check.needles)
-    for data in (b"plain", b"see https://example.org", b"https://u:pw@example.org", b"AKIA"):
+    for data in (b"plain", b"see https://example.org", b"https://u:password@example.org", b"AKIA"):
         assert check.wants_data(data, scanner.find(data)) == check.wants_data(data), data
 
 
