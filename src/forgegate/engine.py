@@ -10,7 +10,6 @@ file, never swallowed. Large runs are spread over the CPU cores with ``fork``ed 
 from __future__ import annotations
 
 import graphlib
-import multiprocessing
 import os
 import time
 from collections import defaultdict
@@ -327,6 +326,8 @@ def scan(
 
         if workers > 1 and len(paths) >= PARALLEL_THRESHOLD and _can_fork():
             chunks = _chunks(paths, workers * 8)
+            import multiprocessing  # only here: a small or partial run never pays its import
+
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 scanned = pool.imap(_scan_paths, chunks)
                 # the repository checks run here while the workers read files
@@ -353,4 +354,6 @@ def _file_filter(check: FileCheck, rule_excluded: PathFilter | None) -> PathFilt
 
 
 def _can_fork() -> bool:
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods()

@@ -15,7 +15,6 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -105,6 +104,8 @@ def hash_files(paths: Sequence[Path], jobs: int | None = None) -> list[str]:
     workers = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
     if workers == 1:
         return [sha256_file(p) for p in paths]
+    from concurrent.futures import ThreadPoolExecutor  # not paid by runs that never hash
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(sha256_file, paths))
 
