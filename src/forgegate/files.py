@@ -84,18 +84,22 @@ def _tracked_paths(root: Path) -> tuple[str, ...]:
     return tuple(sorted(_walk_directory(root)))
 
 
-def tracked_in(root: Path, directories: Sequence[str]) -> list[str]:
-    """Tracked paths directly inside ``directories`` (``""``: the root), relative to ``root``:
-    one ``git ls-files`` with ``:(glob)`` pathspecs, whose ``*`` stops at ``/``, so the cost
-    does not grow with the rest of the tree. A plain directory is walked."""
-    if not is_git_worktree(root):
-        wanted = set(directories)
-        return [p for p in tracked_paths(root) if p.rpartition("/")[0] in wanted]
-    specs = [f":(glob){d}/*" if d else ":(glob)*" for d in directories]
-    out = _git(root, "ls-files", "-z", "--", *specs)
+def tracked_matching(root: Path, pathspecs: Sequence[str]) -> list[str]:
+    """Tracked paths (relative to ``root``) that git's ``pathspecs`` select: git filters its
+    index in C, so asking for a few paths does not cost a Python pass over the whole tree."""
+    out = _git(root, "ls-files", "-z", "--", *pathspecs)
     if out is None:
         raise GateError(f"git ls-files failed in {root}; is the repository intact?")
     return sorted(set(_split_z(out)))
+
+
+def tracked_in(root: Path, directories: Sequence[str]) -> list[str]:
+    """Tracked paths directly inside ``directories`` (``""``: the root), relative to ``root``
+    (``:(glob)`` pathspecs, whose ``*`` stops at ``/``). A plain directory is walked."""
+    if not is_git_worktree(root):
+        wanted = set(directories)
+        return [p for p in tracked_paths(root) if p.rpartition("/")[0] in wanted]
+    return tracked_matching(root, [f":(glob){d}/*" if d else ":(glob)*" for d in directories])
 
 
 def clean_blob_ids(root: Path) -> dict[str, str]:

@@ -11,7 +11,9 @@ import re
 from collections.abc import Callable, Iterable
 
 
-def _translate(pattern: str) -> str:
+def _parse(pattern: str) -> tuple[str, bool, bool]:
+    """A pattern's regex body (no anchoring), whether it is anchored at the root, and whether it
+    matches directories only (a trailing ``/``)."""
     pat = pattern.strip()
     if pat.startswith("./"):
         pat = pat[2:]
@@ -49,29 +51,15 @@ def _translate(pattern: str) -> str:
         else:
             out.append(re.escape(c))
             i += 1
-    body = "".join(out)
+    return "".join(out), anchored, dir_only
+
+
+def _translate(pattern: str) -> str:
+    """The whole-path regex of one pattern."""
+    body, anchored, dir_only = _parse(pattern)
     prefix = "" if anchored else "(?:.*/)?"
     suffix = "/.*" if dir_only else "(?:/.*)?"
     return f"{prefix}{body}{suffix}"
-
-
-def _translate_name(pattern: str) -> tuple[str, bool]:
-    """An unanchored pattern as a regex for one path component, and whether it matches
-    directories only (a trailing ``/``)."""
-    pat = pattern.strip()
-    dir_only = pat.endswith("/")
-    full = _translate(pat)
-    # _translate wraps the body in "(?:.*/)?" ... "(?:/.*)?" (or "/.*"): keep the body only
-    body = full[len("(?:.*/)?") : -len("/.*" if dir_only else "(?:/.*)?")]
-    return body, dir_only
-
-
-def _unanchored(pattern: str) -> bool:
-    """Matches a file or directory name at any depth: no slash inside, no ``**``."""
-    pat = pattern.strip()
-    if pat.startswith("./"):
-        return False
-    return "/" not in pat.rstrip("/") and "**" not in pat
 
 
 def compile_globs(patterns: Iterable[str]) -> Callable[[str], bool]:
@@ -86,8 +74,14 @@ def compile_globs(patterns: Iterable[str]) -> Callable[[str], bool]:
         return lambda _path: True  # matches everything: no regex per path
     if not given:
         return lambda _path: False
-    names = [_translate_name(p) for p in given if _unanchored(p)]
-    anchored = [_translate(p) for p in given if not _unanchored(p)]
+    names: list[tuple[str, bool]] = []  # (body, dir_only) of patterns that match one name
+    anchored: list[str] = []
+    for pattern in given:
+        body, rooted, dir_only = _parse(pattern)
+        if rooted or "**" in pattern:  # "**" spans directories: not a one-name pattern
+            anchored.append(_translate(pattern))
+        else:
+            names.append((body, dir_only))
     file_parts = [body for body, dir_only in names if not dir_only]
     file_name = re.compile("(?:" + "|".join(file_parts) + r")\Z", re.DOTALL) if file_parts else None
     dir_name = (
@@ -117,12 +111,3 @@ def compile_globs(patterns: Iterable[str]) -> Callable[[str], bool]:
         return full is not None and full.match(path) is not None
 
     return matches
-
-
-def compile_globs_reference(patterns: Iterable[str]) -> Callable[[str], bool]:
-    """The same matcher as one regex over the whole path (slower; tests compare the two)."""
-    parts = [_translate(p) for p in patterns if p.strip()]
-    if not parts:
-        return lambda _path: False
-    regex = re.compile("(?:" + "|".join(parts) + r")\Z", re.DOTALL)
-    return lambda path: regex.match(path) is not None

@@ -10,6 +10,9 @@ import importlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
+from forgegate.model import is_rule_id
+from forgegate.resources import rule_doc_path
+
 if TYPE_CHECKING:
     from forgegate.checks.base import Check
     from forgegate.model import Rule
@@ -75,9 +78,6 @@ class KnownRules:
     """
 
     def __contains__(self, rule_id: object) -> bool:
-        from forgegate.model import is_rule_id
-        from forgegate.resources import rule_doc_path
-
         if not isinstance(rule_id, str) or not is_rule_id(rule_id):
             return False
         module = FAMILIES.get(rule_id.partition("/")[0])

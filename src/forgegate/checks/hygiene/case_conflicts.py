@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
 from forgegate.checks.base import Context, RepoCheck
-from forgegate.errors import GateError
-from forgegate.files import is_git_worktree, tracked_paths
+from forgegate.files import is_git_worktree, tracked_matching, tracked_paths
 from forgegate.model import Finding, Rule, Severity
 from forgegate.registry import register
 
@@ -58,14 +56,7 @@ def clash_candidates(root: Path, changed: Iterable[str]) -> list[str]:
     for _depth, prefixes in sorted(by_depth.items()):
         specs = [f":(icase,literal){p}" for p in sorted(prefixes)]
         specs += [f":(exclude,literal){p}" for p in sorted(prefixes)]
-        out = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--", *specs],
-            capture_output=True,
-            check=False,
-        )
-        if out.returncode != 0:
-            raise GateError(f"git ls-files failed in {root}: {out.stderr.decode().strip()}")
-        result.update(p.decode("utf-8", "surrogateescape") for p in out.stdout.split(b"\0") if p)
+        result.update(tracked_matching(root, specs))
     return sorted(result)
 
 

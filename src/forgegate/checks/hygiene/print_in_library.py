@@ -111,7 +111,7 @@ class PrintInLibrary(FileCheck):
     needles = (b"print(",)
 
     def wants_data(self, data: bytes, found: AbstractSet[bytes] | None = None) -> bool:
-        return (found is None or b"print(" in found) and has_print_statement(data)
+        return super().wants_data(data, found) and has_print_statement(data)
 
     options_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
