@@ -132,3 +132,55 @@ def test_files_limit_the_run(make_repo: MakeRepo, capsys: pytest.CaptureFixture[
     assert paths == {"a.bak", "sub/c.orig"}
     code, _, err = run(capsys, "check", str(root), "--files", "../outside.txt")
     assert code == 2 and "outside the repository" in err
+
+
+def test_a_warm_check_imports_only_what_it_uses(make_repo: MakeRepo, tmp_path: Path) -> None:
+    """After one run has cached the parsed policy, its validation and the tool versions, a
+    ``check`` imports no other command's module, no YAML library, no importlib.metadata and no
+    jsonschema (each cost milliseconds of every pull-request run)."""
+    import subprocess
+    import sys
+
+    root = make_repo({"README.md": "x\n", "a.py": "X = 1\n"})
+    code = (
+        "import sys; from forgegate.cli import main\n"
+        "try: main(['check', sys.argv[1], '--only', 'hygiene', '--format', 'json',"
+        " '--output', sys.argv[2], '--run-manifest', sys.argv[3]])\n"
+        "except SystemExit: pass\n"
+        "heavy = ('forgegate.commands.', 'ruamel', 'yaml', 'importlib.metadata', 'jsonschema')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    env = {**os.environ, "FORGEGATE_CACHE_DIR": str(tmp_path / "cache")}
+    argv = [sys.executable, "-c", code, str(root), str(tmp_path / "r.json"), str(tmp_path / "m")]
+    cold = subprocess.run(argv, capture_output=True, text=True, env=env, check=True).stdout
+    warm = subprocess.run(argv, capture_output=True, text=True, env=env, check=True).stdout
+    assert "ruamel" in cold and "importlib.metadata" in cold
+    assert warm.strip() == "[]", warm
+    assert json.loads((tmp_path / "m").read_text())["tools"]["libyaml"] in ("yes", "no")
+
+
+def test_command_modules_register_the_command_of_their_name() -> None:
+    """Only the invoked command's module is imported; each module registers its own name, so
+    the table in cli.py stays true, and help and usage errors still list every command."""
+    import argparse
+    import importlib
+
+    from forgegate.cli import COMMAND_MODULES, CORE_COMMANDS, build_parser, invoked_command
+
+    for name in COMMAND_MODULES:
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(f"forgegate.commands.{name}").add_parser(sub)
+        assert list(sub.choices) == [name]
+    assert invoked_command(["--log-level", "debug", "sbom", "--help"]) == "sbom"
+    assert invoked_command(["--log-format=json", "check", "."]) == "check"
+    assert invoked_command(["--help"]) is None
+
+    def commands(argv: list[str]) -> list[str]:
+        parser = build_parser(argv)
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return list(sub.choices)
+
+    assert commands(["check", "."]) == list(CORE_COMMANDS)
+    assert set(commands(["--log-level", "info", "audit"])) == {*CORE_COMMANDS, "audit"}
+    assert set(commands(["--help"])) == set(CORE_COMMANDS) | set(COMMAND_MODULES)
+    assert set(commands(["no-such-command"])) == set(CORE_COMMANDS) | set(COMMAND_MODULES)

@@ -460,3 +460,24 @@ def test_tracked_in_lists_direct_children_only(make_repo: MakeRepo, tmp_path: Pa
     (plain / "README").write_text("r\n")
     (plain / "docs" / "deep" / "x.md").write_text("x\n")
     assert tracked_in(plain, ["", "docs"]) == ["README"]
+
+
+# --- result cache (forgegate.cache) ---
+
+
+def test_result_cache_follows_the_cache_dir_set_after_it_was_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forgegate.cache import ResultCache
+
+    cache = ResultCache("demo")
+    monkeypatch.setenv("FORGEGATE_CACHE_DIR", str(tmp_path / "one"))
+    cache.put("ab12", {"x": 1})
+    assert cache.get("ab12") == {"x": 1}
+    assert list((tmp_path / "one").rglob("ab12.json"))
+    monkeypatch.setenv("FORGEGATE_CACHE_DIR", str(tmp_path / "two"))
+    assert cache.get("ab12") is None
+    (tmp_path / "blocked").write_text("a file where the cache directory should be\n")
+    monkeypatch.setenv("FORGEGATE_CACHE_DIR", str(tmp_path / "blocked"))
+    cache.put("ab12", {"x": 2})  # cannot be written: not used, no error
+    assert cache.get("ab12") is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,32 @@ def test_bad_policy_exits_2_naming_file_line_and_key(
     assert expected in err
     err = exit_2(capsys, "policy", "validate", "--root", str(root))
     assert expected in err
+
+
+def test_parsed_policy_is_cached_with_its_lines(
+    make_repo: MakeRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A policy file parsed once is read back from the cache by its bytes, ruamel.yaml not
+    imported, and its errors still name the same lines; an edited file is parsed again."""
+    text = (
+        "fail-on: warning\nwaivers:\n  - rule: hygiene/backup-files\n    reason: legacy\n"
+        "    owner: '@me'\n    expires: 2020-01-01\n"
+    )
+    root = make_repo({**BASICS, ".github/forgegate.yml": text})
+    first = load_policy(root)
+    with monkeypatch.context() as patch:
+        patch.setitem(sys.modules, "ruamel.yaml", None)
+        second = load_policy(root)
+        assert second.document == first.document
+        assert second.waivers == first.waivers and second.waivers[0].line == 3
+        (root / ".github/forgegate.yml").write_text(text.replace("fail-on", "fial-on"))
+        with pytest.raises(ImportError):
+            load_policy(root)
+    err = exit_2(capsys, "policy", "validate", "--root", str(root))
+    with monkeypatch.context() as patch:
+        patch.setitem(sys.modules, "ruamel.yaml", None)
+        assert err == exit_2(capsys, "policy", "validate", "--root", str(root))
+    assert ".github/forgegate.yml:1: fial-on: unknown key" in err
 
 
 def test_pyproject_policy_is_read_with_lines(

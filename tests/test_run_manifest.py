@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import subprocess
 from pathlib import Path
 
@@ -67,6 +68,32 @@ def test_input_ids_are_git_blob_ids(make_repo: MakeRepo) -> None:
         ["git", "hash-object", "a.txt"], cwd=root, capture_output=True, text=True, check=True
     ).stdout.strip()
     assert blob_id((root / "a.txt").read_bytes()) == expected
+
+
+def test_tool_versions_are_remembered_per_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The versions come from importlib.metadata once per install state of sys.path; a change
+    to any sys.path directory (an install, upgrade or removal) looks them up again."""
+    import sys
+    from importlib import metadata
+
+    from forgegate.report import manifest
+
+    real = manifest.tool_versions()
+    assert real["packaging"] == metadata.version("packaging")
+    assert real["libyaml"] in ("yes", "no")
+    calls: list[int] = []
+    monkeypatch.setattr(manifest, "_look_up_versions", lambda: calls.append(1) or {"x": "1"})
+    assert manifest.tool_versions() == real and calls == []
+    site = tmp_path / "site"
+    site.mkdir()
+    os.utime(site, ns=(0, 0))  # an old directory: the install below changes its time
+    monkeypatch.setattr(sys, "path", [*sys.path, str(site)])
+    assert manifest.tool_versions() == {"x": "1"} and calls == [1]
+    (site / "newpkg-1.0.dist-info").mkdir()
+    assert manifest.tool_versions() == {"x": "1"} and calls == [1, 1]
+    assert manifest.tool_versions() == {"x": "1"} and calls == [1, 1]
 
 
 def test_manifest_default_path_and_opt_out(

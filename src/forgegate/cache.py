@@ -29,7 +29,13 @@ def cache_root() -> Path:
 
 class ResultCache:
     def __init__(self, namespace: str) -> None:
-        self.directory = cache_root() / f"{namespace}-{__version__}"
+        self.namespace = namespace
+
+    @property
+    def directory(self) -> Path:
+        """Where the entries live, looked up at each use (a module-level cache follows
+        ``$FORGEGATE_CACHE_DIR`` set after import)."""
+        return cache_root() / f"{self.namespace}-{__version__}"
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"

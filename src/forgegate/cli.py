@@ -86,7 +86,50 @@ def _add_scan_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: subcommands defined in ``forgegate.commands.<name>`` (each module's ``add_parser(sub)``
+#: registers its command), in the order ``--help`` lists them
+COMMAND_MODULES = (
+    "checksums",
+    "sbom",
+    "audit",
+    "verify",
+    "provenance",
+    "sign",
+    "report",
+    "licenses",
+    "attest",
+    "release",
+)
+#: subcommands defined in this module
+CORE_COMMANDS = ("check", "rules", "explain", "baseline", "policy", "clean", "fix")
+#: global options that take a value (so the value is not mistaken for the command)
+_VALUED_GLOBALS = ("--log-format", "--log-level")
+
+
+def invoked_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the first token that is not a global option)."""
+    tokens = iter(argv)
+    for token in tokens:
+        if token in _VALUED_GLOBALS:
+            next(tokens, None)
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
+def _command_modules(argv: Sequence[str] | None) -> tuple[str, ...]:
+    """Which command modules to import: only the invoked one (importing every command's
+    dependencies cost ~20 ms of each ``check``), all of them for help and usage errors."""
+    wanted = invoked_command(argv) if argv is not None else None
+    if wanted in CORE_COMMANDS:
+        return ()
+    if wanted in COMMAND_MODULES:
+        return (wanted,)
+    return COMMAND_MODULES
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; given ``argv``, only the command it names is fully registered."""
     parser = _Parser(
         prog="forgegate",
         description=DESCRIPTION,
@@ -246,47 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clean.set_defaults(func=cmd_clean)
 
-    from forgegate.commands import checksums
+    import importlib
 
-    checksums.add_parser(sub)
-
-    from forgegate.commands import sbom
-
-    sbom.add_parser(sub)
-
-    from forgegate.commands import audit
-
-    audit.add_parser(sub)
-
-    from forgegate.commands import verify
-
-    verify.add_parser(sub)
-
-    from forgegate.commands import provenance
-
-    provenance.add_parser(sub)
-
-    from forgegate.commands import sign
-
-    sign.add_parser(sub)
-
-    from forgegate.commands import report
-
-    report.add_parser(sub)
-
-    from forgegate.commands import licenses
-
-    licenses.add_parser(sub)
-
-    from forgegate.commands import attest
-
-    attest.add_parser(sub)
-
-    from forgegate.commands import release
-
-    release.add_parser(sub)
-
-    from forgegate.commands.fix_pins import cmd_fix_pins
+    for name in _command_modules(argv):
+        importlib.import_module(f"forgegate.commands.{name}").add_parser(sub)
 
     fix = sub.add_parser("fix", help="fix findings automatically", description="Fix findings.")
     fsub = fix.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
@@ -317,8 +323,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="longest rate-limit wait to sit out; longer ones exit 3 (default: 60)",
     )
-    pins.set_defaults(func=cmd_fix_pins)
+    pins.set_defaults(func=_cmd_fix_pins)
     return parser
+
+
+def _cmd_fix_pins(args: argparse.Namespace) -> int:
+    from forgegate.commands.fix_pins import cmd_fix_pins
+
+    return cmd_fix_pins(args)
 
 
 def _load_policy(args: argparse.Namespace, root: Path):  # type: ignore[no-untyped-def]
@@ -559,7 +571,9 @@ def cmd_policy_validate(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     from forgegate import logs
 

@@ -19,10 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
-
 from forgegate.cache import ResultCache
 from forgegate.errors import UsageError
 from forgegate.model import Severity, is_rule_id
@@ -31,6 +27,7 @@ from forgegate.tomlcompat import tomllib
 
 if TYPE_CHECKING:
     import jsonschema
+    from ruamel.yaml.comments import CommentedMap
 
 REPO_POLICY_FILES = (".github/forgegate.yml", ".github/forgegate.yaml")
 
@@ -93,30 +90,46 @@ class _Layer:
 
     source: str
     data: dict[str, Any]
-    tree: Any = None  # ruamel CommentedMap for YAML sources, None for TOML
+    #: YAML sources: the line of every key path (JSON-encoded) and of the document; TOML: None
+    lines: dict[str, int] | None = None
+    top_line: int | None = None
     text: str = ""
 
     def line_of(self, path: Sequence[Any]) -> int | None:
-        if self.tree is not None:
-            return _yaml_line(self.tree, path)
-        return _toml_line(self.text, path)
+        if self.lines is None:
+            return _toml_line(self.text, path)
+        # the line of the longest prefix of the path that the file has
+        for depth in range(len(path), 0, -1):
+            line = self.lines.get(_path_key(path[:depth]))
+            if line is not None:
+                return line
+        return self.top_line
 
 
-def _yaml_line(tree: Any, path: Sequence[Any]) -> int | None:
-    node = tree
-    line: int | None = None
-    for key in path:
-        if isinstance(node, CommentedMap) and key in node:
-            line = int(node.lc.key(key)[0]) + 1
-            node = node[key]
-        elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
-            line = int(node.lc.item(key)[0]) + 1
-            node = node[key]
-        else:
-            break
-    if line is None and isinstance(tree, CommentedMap):
-        return int(tree.lc.line) + 1
-    return line
+def _path_key(path: Sequence[Any]) -> str:
+    return json.dumps([str(p) if not isinstance(p, int) else p for p in path])
+
+
+def _yaml_lines(tree: CommentedMap) -> dict[str, int]:
+    """The 1-based line of every mapping key and sequence item under ``tree``, by key path."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    lines: dict[str, int] = {}
+
+    def visit(node: Any, path: list[Any]) -> None:
+        if isinstance(node, CommentedMap):
+            for key, value in node.items():
+                here = [*path, str(key)]
+                lines[_path_key(here)] = int(node.lc.key(key)[0]) + 1
+                visit(value, here)
+        elif isinstance(node, CommentedSeq):
+            for index, value in enumerate(node):
+                here = [*path, index]
+                lines[_path_key(here)] = int(node.lc.item(index)[0]) + 1
+                visit(value, here)
+
+    visit(tree, [])
+    return lines
 
 
 def _toml_line(text: str, path: Sequence[Any]) -> int | None:
@@ -149,13 +162,44 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: parsed policy files by the sha256 of their bytes: plain data and key lines (importing
+#: ruamel.yaml and parsing the shipped default.yml cost ~30 ms of every run)
+_PARSED = ResultCache("policy-parsed")
+
+
 def _read_yaml(path: Path, display: str) -> _Layer:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as err:
         raise UsageError(f"{display}: cannot read the policy: {err.strerror}") from None
+    key = hashlib.sha256(raw).hexdigest()
+    cached = _PARSED.get(key)
+    if (
+        isinstance(cached, dict)
+        and isinstance(cached.get("data"), dict)
+        and isinstance(cached.get("lines"), dict)
+    ):
+        return _Layer(display, cached["data"], cached["lines"], cached.get("top"))
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise UsageError(f"{display}: the policy is not UTF-8 text") from None
+    layer = _parse_yaml(text, display)
+    try:
+        # only what JSON holds exactly is cached (a value it would change is parsed each time)
+        entry = {"data": layer.data, "lines": layer.lines, "top": layer.top_line}
+        if json.loads(json.dumps(entry, allow_nan=False)) == entry:
+            _PARSED.put(key, entry)
+    except (TypeError, ValueError):
+        pass
+    return layer
+
+
+def _parse_yaml(text: str, display: str) -> _Layer:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import YAMLError
+
     yaml = YAML(typ="rt")
     try:
         tree = yaml.load(text)
@@ -170,7 +214,10 @@ def _read_yaml(path: Path, display: str) -> _Layer:
         raise UsageError(
             f"{display}:1: the policy must be a mapping of keys, not a list or a value"
         )
-    return _Layer(display, _plain(tree), tree, text)
+    if not isinstance(tree, CommentedMap):  # pragma: no cover - rt mappings are CommentedMaps
+        return _Layer(display, _plain(tree), {}, 1)
+    top = tree.lc.line
+    return _Layer(display, _plain(tree), _yaml_lines(tree), int(top) + 1 if top is not None else 1)
 
 
 def _read_pyproject(path: Path, display: str) -> _Layer | None:
@@ -186,7 +233,7 @@ def _read_pyproject(path: Path, display: str) -> _Layer | None:
         return None
     if not isinstance(section, dict):
         raise UsageError(f"{display}: [tool.forgegate] must be a table")
-    return _Layer(display, _plain(section), None, text)
+    return _Layer(display, _plain(section), text=text)
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
-from importlib import metadata
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from forgegate import __version__
+from forgegate.cache import ResultCache
 from forgegate.report.findings import with_status
 
 if TYPE_CHECKING:
@@ -34,7 +36,36 @@ def _canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+#: tool versions by where they are installed from: every directory on sys.path with its
+#: modification time, which any install, upgrade or removal there changes (importing
+#: importlib.metadata and PyYAML and searching every path cost ~40 ms of every run)
+_VERSIONS = ResultCache("tool-versions")
+
+
+def _install_key() -> str:
+    places = []
+    for entry in sys.path:
+        try:
+            places.append([entry, os.stat(entry or ".").st_mtime_ns])
+        except OSError:
+            places.append([entry, None])
+    blob = json.dumps([TOOLS, sys.executable, places])
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
 def tool_versions() -> dict[str, str]:
+    key = _install_key()
+    cached = _VERSIONS.get(key)
+    if isinstance(cached, dict) and all(isinstance(v, str) for v in cached.values()):
+        return cached
+    versions = _look_up_versions()
+    _VERSIONS.put(key, versions)
+    return versions
+
+
+def _look_up_versions() -> dict[str, str]:
+    from importlib import metadata
+
     versions = {}
     for name in TOOLS:
         try:
