@@ -10,8 +10,8 @@ interpreter's site-packages, copied into a temporary git repository. Then, in on
   changed-only    forgegate check --only hygiene --changed-only --base HEAD~1 (one-file diff),
                   with the result cache warm and empty (a fresh runner)
 
-forgegate is installed the way actions/setup installs it (a fresh venv from the hash-pinned
-requirements/action.txt, bytecode compiled by pip); --dev times this venv's copy instead.
+forgegate is installed by actions/setup's own script, install.sh (a fresh venv from the
+hash-pinned requirements/action.txt, bytecode compiled by pip); --dev times this venv's copy.
 
 Each command runs after one warm-up so the page cache is hot for all of them; the figure is the
 best of --repeat runs (wall clock), with the peak RSS of the largest process in the
@@ -91,36 +91,25 @@ def timed(cmd: str, cwd: Path, repeat: int, warm_up: bool = True) -> tuple[float
 REPO = Path(__file__).resolve().parent.parent
 
 
-def install_like_setup(venv: Path) -> Path:
-    """Install forgegate the way actions/setup does (a fresh venv, the hash-pinned
-    requirements/action.txt, then this checkout without dependencies) and return its
-    executable: what a pull-request run starts, bytecode compiled by pip, no dev extras."""
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "--quiet"]
-    env = dict(os.environ)
+def install_like_setup(runner_temp: Path) -> Path:
+    """Install forgegate with actions/setup's own script (a fresh venv under ``runner_temp``,
+    the hash-pinned requirements/action.txt, then this checkout) and return its executable:
+    what a pull-request run starts, bytecode compiled by pip, no dev extras."""
+    runner_temp.mkdir(parents=True, exist_ok=True)
+    outputs = runner_temp / "github-output"
+    env = {**os.environ, "RUNNER_TEMP": str(runner_temp), "GITHUB_OUTPUT": str(outputs)}
+    env["FORGEGATE_PYTHON"] = sys.executable
     wheelhouse = REPO / ".cache" / "wheelhouse"  # `make wheelhouse`: no index needed
     if wheelhouse.is_dir():
         env.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheelhouse))
-    requirements = str(REPO / "requirements" / "action.txt")
     subprocess.run(
-        [
-            *pip,
-            "install",
-            "--require-hashes",
-            "--no-deps",
-            "--only-binary=:all:",
-            "-r",
-            requirements,
-        ],
+        ["bash", str(REPO / "actions" / "setup" / "install.sh")],
         check=True,
         env=env,
+        stdout=subprocess.DEVNULL,
     )
-    subprocess.run(
-        [*pip, "install", "--no-deps", "--no-build-isolation", "--no-index", str(REPO)],
-        check=True,
-        env=env,
-    )
-    return venv / "bin" / "forgegate"
+    lines = outputs.read_text().splitlines()
+    return Path(next(line for line in lines if line.startswith("bin=")).removeprefix("bin="))
 
 
 def compile_dev_copy() -> Path:
@@ -168,13 +157,17 @@ def main() -> int:
     print(f"tree: {root} ({files} tracked files, {size / 1e6:.0f} MB)")
 
     scratch = Path(tempfile.mkdtemp(prefix="forgegate-bench-run-"))
-    exe = compile_dev_copy() if args.dev else install_like_setup(scratch / "venv")
+    exe = compile_dev_copy() if args.dev else install_like_setup(scratch / "runner")
     print(f"forgegate: {exe}")
-    # the gate as a pull request runs it, its cache and run manifest kept out of the tree
-    forgegate = (
-        f"FORGEGATE_CACHE_DIR={scratch / 'cache'} {exe} check --only hygiene --format json "
-        f"--output /dev/null --run-manifest {scratch / 'run.json'} ."
-    )
+
+    def gate(cache: str) -> str:
+        """The gate as a pull request runs it, its cache and run manifest kept out of the tree."""
+        return (
+            f"FORGEGATE_CACHE_DIR={cache} {exe} check --only hygiene --format json "
+            f"--output /dev/null --run-manifest {scratch / 'run.json'} ."
+        )
+
+    forgegate = gate(str(scratch / "cache"))
     rows: list[tuple[str, float, int]] = []
     floor, _, _ = timed("git ls-files -z | xargs -0 cat > /dev/null", root, args.repeat)
     rows.append(("floor (cat)", floor, 0))
@@ -197,12 +190,8 @@ def main() -> int:
     )
     rows.append(("forgegate --changed-only (1 file)", changed, changed_rss))
     # a fresh runner: nothing cached yet (each run gets an empty cache directory)
-    cold_cmd = forgegate.replace(
-        f"FORGEGATE_CACHE_DIR={scratch / 'cache'}",
-        f'FORGEGATE_CACHE_DIR="$(mktemp -d -p {scratch})"',
-    )
     cold, cold_worst, cold_rss = timed(
-        f"{cold_cmd} --changed-only --base HEAD~1", root, args.repeat
+        f"{gate(f'$(mktemp -d -p {scratch})')} --changed-only --base HEAD~1", root, args.repeat
     )
     rows.append(("  the same, empty cache", cold, cold_rss))
     _git(root, "reset", "-q", "--hard", "HEAD~1")

@@ -477,6 +477,8 @@ def test_result_cache_follows_the_cache_dir_set_after_it_was_made(
     assert list((tmp_path / "one").rglob("ab12.json"))
     monkeypatch.setenv("FORGEGATE_CACHE_DIR", str(tmp_path / "two"))
     assert cache.get("ab12") is None
+    cache.put("cd34", {"x": float("nan")})  # JSON would not give it back: not stored
+    assert cache.get("cd34") is None and not list((tmp_path / "two").rglob("*.tmp"))
     (tmp_path / "blocked").write_text("a file where the cache directory should be\n")
     monkeypatch.setenv("FORGEGATE_CACHE_DIR", str(tmp_path / "blocked"))
     cache.put("ab12", {"x": 2})  # cannot be written: not used, no error

@@ -47,13 +47,19 @@ class ResultCache:
             return None
 
     def put(self, key: str, value: Any) -> None:
+        """Store ``value``; one JSON would not give back as it is (NaN, a custom type) is
+        not stored, so ``get`` returns only what ``put`` was given."""
+        try:
+            text = json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            return
         target = self._path(key)
         with contextlib.suppress(OSError):
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as stream:
-                    json.dump(value, stream)
+                    stream.write(text)
                 os.replace(tmp, target)
             except OSError:
                 with contextlib.suppress(OSError):

@@ -27,7 +27,6 @@ from forgegate.tomlcompat import tomllib
 
 if TYPE_CHECKING:
     import jsonschema
-    from ruamel.yaml.comments import CommentedMap
 
 REPO_POLICY_FILES = (".github/forgegate.yml", ".github/forgegate.yaml")
 
@@ -110,7 +109,7 @@ def _path_key(path: Sequence[Any]) -> str:
     return json.dumps([str(p) if not isinstance(p, int) else p for p in path])
 
 
-def _yaml_lines(tree: CommentedMap) -> dict[str, int]:
+def _yaml_lines(tree: Any) -> dict[str, int]:
     """The 1-based line of every mapping key and sequence item under ``tree``, by key path."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -185,13 +184,7 @@ def _read_yaml(path: Path, display: str) -> _Layer:
     except UnicodeDecodeError:
         raise UsageError(f"{display}: the policy is not UTF-8 text") from None
     layer = _parse_yaml(text, display)
-    try:
-        # only what JSON holds exactly is cached (a value it would change is parsed each time)
-        entry = {"data": layer.data, "lines": layer.lines, "top": layer.top_line}
-        if json.loads(json.dumps(entry, allow_nan=False)) == entry:
-            _PARSED.put(key, entry)
-    except (TypeError, ValueError):
-        pass
+    _PARSED.put(key, {"data": layer.data, "lines": layer.lines, "top": layer.top_line})
     return layer
 
 
@@ -214,9 +207,7 @@ def _parse_yaml(text: str, display: str) -> _Layer:
         raise UsageError(
             f"{display}:1: the policy must be a mapping of keys, not a list or a value"
         )
-    if not isinstance(tree, CommentedMap):  # pragma: no cover - rt mappings are CommentedMaps
-        return _Layer(display, _plain(tree), {}, 1)
-    top = tree.lc.line
+    top = tree.lc.line if isinstance(tree, CommentedMap) else None
     return _Layer(display, _plain(tree), _yaml_lines(tree), int(top) + 1 if top is not None else 1)
 
 
