@@ -8,6 +8,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Fuzzing (hypothesis) in `make test`: bounded in examples and time, the same examples on every
+# run (derandomize) so main stays green; FORGEGATE_FUZZ_EXAMPLES raises the count for a long hunt.
+# A case a fuzzer found is kept as an @example on its test, so it runs every time.
+settings.register_profile(
+    "forgegate",
+    max_examples=int(os.environ.get("FORGEGATE_FUZZ_EXAMPLES", "100")),
+    deadline=None,
+    derandomize=not os.environ.get("FORGEGATE_FUZZ_EXAMPLES"),
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile("forgegate")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
